@@ -1,0 +1,287 @@
+"""The one place dockopt talks to the Docker Engine API, and the one place that maps its
+failures onto ``dockopt.errors``.
+
+Connection follows the docker SDK: ``DOCKER_HOST`` / ``DOCKER_TLS_VERIFY`` / ``DOCKER_CERT_PATH``
+first, then the current Docker CLI context, then the default socket. The API version is
+negotiated, so Debian's engine 20.10 (API 1.41) and a current engine both work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from .errors import (
+    DockoptError,
+    EngineError,
+    EngineUnavailable,
+    ImageNotFound,
+    RegistryUnreachable,
+)
+
+START_HINT = (
+    "start a Docker Engine: `make engine` (Debian/Ubuntu, as root: installs docker.io and starts dockerd), "
+    "Docker Desktop elsewhere, or set DOCKER_HOST to a reachable engine"
+)
+
+# Labels dockopt puts on what it creates, so it only ever removes its own things.
+LABEL_MANAGED = "io.dockopt.managed"
+
+
+@contextlib.contextmanager
+def engine_errors(what: str) -> Iterator[None]:
+    """Translate docker SDK / transport failures while doing ``what`` into DockoptErrors."""
+    try:
+        yield
+    except DockoptError:
+        raise
+    except docker.errors.ImageNotFound as exc:
+        raise ImageNotFound(f"{what}: image not found ({_explain(exc)})",
+                            hint="build or pull it first; `docker images` lists what the engine has") from exc
+    except docker.errors.NotFound as exc:
+        raise EngineError(f"{what}: not found ({_explain(exc)})") from exc
+    except docker.errors.APIError as exc:
+        raise EngineError(f"{what}: the engine refused: {_explain(exc)}") from exc
+    except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+        raise EngineUnavailable(f"{what}: no Docker Engine answers ({exc})", hint=START_HINT) from exc
+
+
+def _explain(exc: Exception) -> str:
+    explanation = getattr(exc, "explanation", None)
+    return str(explanation or exc)
+
+
+@functools.lru_cache(maxsize=1)
+def _client() -> docker.DockerClient:
+    with engine_errors("connecting to the Docker Engine"):
+        client = docker.from_env(version="auto", timeout=600)
+        client.ping()
+        return client
+
+
+def client() -> docker.DockerClient:
+    """The shared high-level client (raises ``EngineUnavailable`` with a how-to)."""
+    return _client()
+
+
+def api() -> docker.APIClient:
+    """The shared low-level client."""
+    return _client().api
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What engine answers: versions and whether BuildKit can be used."""
+
+    server_version: str
+    api_version: str
+    os: str
+    arch: str
+    storage_driver: str
+
+
+def info() -> EngineInfo:
+    with engine_errors("asking the engine for its version"):
+        v = api().version()
+        i = api().info()
+    return EngineInfo(server_version=v.get("Version", "?"), api_version=v.get("ApiVersion", "?"),
+                      os=v.get("Os", "?"), arch=v.get("Arch", "?"), storage_driver=i.get("Driver", "?"))
+
+
+# --- images -------------------------------------------------------------------------------
+
+
+def inspect_image(ref: str) -> dict[str, Any]:
+    with engine_errors(f"inspecting image {ref!r}"):
+        return api().inspect_image(ref)
+
+
+def image_exists(ref: str) -> bool:
+    try:
+        inspect_image(ref)
+    except ImageNotFound:
+        return False
+    return True
+
+
+def image_history(ref: str) -> list[dict[str, Any]]:
+    """Newest-first history records, as the engine returns them."""
+    with engine_errors(f"reading the history of {ref!r}"):
+        return api().history(ref)
+
+
+def save_image(ref: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """Stream ``docker save`` of one image (an archive in the engine's save format)."""
+    inspect_image(ref)  # fail early and clearly on a missing image
+    with engine_errors(f"saving image {ref!r}"):
+        yield from api().get_image(ref, chunk_size=chunk_size)
+
+
+def list_images(*, label: str | Sequence[str] | None = None, name: str | None = None) -> list[dict[str, Any]]:
+    filters: dict[str, Any] = {}
+    if label:
+        filters["label"] = [label] if isinstance(label, str) else list(label)
+    with engine_errors("listing images"):
+        return api().images(name=name, filters=filters or None)
+
+
+def tag_image(image: str, ref: str) -> None:
+    repo, tag = split_reference(ref)
+    with engine_errors(f"tagging {image} as {ref}"):
+        api().tag(image, repo, tag, force=True)
+
+
+def remove_image(ref: str, *, force: bool = False) -> None:
+    with engine_errors(f"removing image {ref!r}"):
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            api().remove_image(ref, force=force, noprune=False)
+
+
+def pull(ref: str, *, timeout_s: float = 120) -> str:
+    """Pull ``ref``; returns the image id. ``RegistryUnreachable`` if no registry answers."""
+    repo, tag = split_reference(ref)
+    started = time.monotonic()
+    with engine_errors(f"pulling {ref}"):
+        try:
+            for event in api().pull(repo, tag=tag, stream=True, decode=True):
+                if "error" in event:
+                    raise RegistryUnreachable(f"cannot pull {ref}: {event['error']}",
+                                              hint="check network access to the registry, or use a local image")
+                if time.monotonic() - started > timeout_s:
+                    raise RegistryUnreachable(f"pulling {ref} took longer than {timeout_s:.0f}s")
+        except docker.errors.APIError as exc:
+            raise RegistryUnreachable(f"cannot pull {ref}: {_explain(exc)}",
+                                      hint="check network access to the registry, or use a local image") from exc
+        return api().inspect_image(ref)["Id"]
+
+
+def import_rootfs(tar: IO[bytes] | bytes, ref: str, *, changes: Sequence[str] = ()) -> str:
+    """``docker import`` a root filesystem tarball (stream or bytes) as ``ref``; returns the id."""
+    repo, tag = split_reference(ref)
+    with engine_errors(f"importing a root filesystem as {ref}"):
+        if isinstance(tar, bytes):
+            out = api().import_image_from_data(tar, repository=repo, tag=tag, changes=list(changes))
+        else:
+            out = api().import_image(src=tar, repository=repo, tag=tag, changes=list(changes), stream_src=True)
+    for line in (out if isinstance(out, str) else "").splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            msg = json.loads(line)
+            if "error" in msg:
+                raise EngineError(f"importing {ref}: {msg['error']}")
+    return inspect_image(ref)["Id"]
+
+
+def load_image(archive: IO[bytes] | bytes) -> list[str]:
+    """``docker load`` an archive; returns the names/ids the engine reports."""
+    with engine_errors("loading an image archive"):
+        loaded = []
+        for msg in api().load_image(archive):
+            if "error" in msg:
+                raise EngineError(f"loading an image archive: {msg['error']}")
+            stream = msg.get("stream", "")
+            if stream.startswith("Loaded image"):
+                loaded.append(stream.split(":", 1)[1].strip())
+        return loaded
+
+
+def split_reference(ref: str) -> tuple[str, str | None]:
+    """``repo[:tag]`` → (repo, tag); a digest or a port in the registry host is kept intact."""
+    if "@" in ref:
+        return ref, None
+    last = ref.rsplit("/", 1)[-1]
+    if ":" in last:
+        repo, tag = ref.rsplit(":", 1)
+        return repo, tag
+    return ref, "latest"
+
+
+# --- builds -------------------------------------------------------------------------------
+
+
+def build_stream(context_tar: IO[bytes], params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """POST /build with BuildKit (``version=2``) and yield the decoded JSON messages.
+
+    The SDK's ``build()`` has no way to ask for BuildKit, so this uses its transport directly;
+    ``/build?version=2`` is served by Engine 20.10 and by current engines alike.
+    """
+    a = api()
+    query = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in params.items() if v is not None}
+    query["version"] = "2"
+    with engine_errors("building an image"):
+        response = a._post(a._url("/build"), data=context_tar, params=query,
+                           headers={"Content-Type": "application/x-tar"}, stream=True, timeout=None)
+        a._raise_for_status(response)
+        yield from a._stream_helper(response, decode=True)
+
+
+def prune_build_cache() -> int:
+    """Drop BuildKit's cache (for cold-build experiments); returns bytes reclaimed."""
+    with engine_errors("pruning the build cache"):
+        out = api().prune_builds()
+    return int(out.get("SpaceReclaimed") or 0)
+
+
+# --- containers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunningContainer:
+    """A container dockopt started; ``ports`` maps container port → host port on 127.0.0.1."""
+
+    id: str
+    image: str
+    ports: Mapping[int, int]
+
+    def url(self, container_port: int, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.ports[container_port]}{path}"
+
+
+@contextlib.contextmanager
+def running(image: str, *, ports: Sequence[int] = (), env: Mapping[str, str] | None = None,
+            command: Sequence[str] | None = None, user: str | None = None) -> Iterator[RunningContainer]:
+    """Start ``image`` with ``ports`` published on 127.0.0.1 (random host ports); always removed."""
+    c = client()
+    with engine_errors(f"starting a container from {image}"):
+        container = c.containers.run(image, command=list(command) if command else None, detach=True,
+                                     environment=dict(env or {}), user=user,
+                                     ports={f"{p}/tcp": ("127.0.0.1", None) for p in ports},
+                                     labels={LABEL_MANAGED: "container"})
+    try:
+        with engine_errors(f"inspecting container {container.short_id}"):
+            container.reload()
+            mapped = {}
+            for p in ports:
+                bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{p}/tcp") or []
+                if bindings:
+                    mapped[p] = int(bindings[0]["HostPort"])
+        yield RunningContainer(id=container.id, image=image, ports=mapped)
+    finally:
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError, requests.exceptions.RequestException):
+            container.remove(force=True, v=True)
+
+
+def container_state(container_id: str) -> dict[str, Any]:
+    with engine_errors(f"inspecting container {container_id[:12]}"):
+        return api().inspect_container(container_id)["State"]
+
+
+def container_logs(container_id: str, tail: int = 50) -> str:
+    with engine_errors(f"reading logs of {container_id[:12]}"):
+        return api().logs(container_id, tail=tail).decode(errors="replace")
+
+
+def exec_in(container_id: str, command: Sequence[str]) -> tuple[int, str]:
+    with engine_errors(f"running {command[0]} in {container_id[:12]}"):
+        exec_id = api().exec_create(container_id, list(command))["Id"]
+        output = api().exec_start(exec_id).decode(errors="replace")
+        code = api().exec_inspect(exec_id)["ExitCode"]
+    return int(code), output
