@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -285,3 +286,72 @@ def exec_in(container_id: str, command: Sequence[str]) -> tuple[int, str]:
         output = api().exec_start(exec_id).decode(errors="replace")
         code = api().exec_inspect(exec_id)["ExitCode"]
     return int(code), output
+
+
+# --- build failures -----------------------------------------------------------------------
+
+# BuildKit's words for a Dockerfile it cannot parse or plan, across 20.10 and current engines:
+#   "dockerfile parse error line 3: unknown instruction: RUNN"
+#   "dockerfile parse error on line 3: unknown instruction: RUNN"
+_PARSE_ERROR = re.compile(r"dockerfile parse error (?:on )?line (\d+): (.+)", re.I)
+_TARGET_ERROR = re.compile(r"target stage \"?([^\" ]+)\"? could not be found", re.I)
+_LLB_ERROR = re.compile(r"failed to create LLB definition: (.+)", re.I)
+# A base image that is neither local nor pullable.
+_RESOLVE_ERROR = re.compile(
+    r"(?:failed to resolve source metadata for|pull access denied for|failed to do request: Head \"?https?://[^/]+/v2/)"
+    r"\s*([^\s:,\"]+(?::[^\s,\"/]+)?)?", re.I)
+_NO_SUCH_HOST = re.compile(r"no such host|dial tcp|i/o timeout|connection refused|TLS handshake", re.I)
+
+
+def map_build_error(message: str, *, dockerfile: str, step: str | None = None, instruction: str | None = None,
+                    log_tail: Sequence[str] = ()) -> DockoptError:
+    """The one mapping from a failed BuildKit build to a DockoptError."""
+    from .errors import BuildFailed, DockerfileError, NeedsRegistry
+
+    text = message.strip()
+    m = _PARSE_ERROR.search(text)
+    if m:
+        return DockerfileError(m.group(2).strip(), path=dockerfile, line=int(m.group(1)),
+                               hint="fix the Dockerfile at that line (hadolint helps: `dockopt lint`)")
+    m = _TARGET_ERROR.search(text)
+    if m:
+        return DockerfileError(f"build target {m.group(1)!r} is not a stage of this Dockerfile", path=dockerfile,
+                               hint="name one of the `FROM ... AS <name>` stages, or leave target out")
+    metadata_step = bool(step and step.startswith("[internal] load metadata for "))
+    if _RESOLVE_ERROR.search(text) or metadata_step or (step is None and _NO_SUCH_HOST.search(text)):
+        ref = step.removeprefix("[internal] load metadata for ").strip() if metadata_step else _referenced_image(text)
+        ref = _short_reference(ref) if ref else None
+        return NeedsRegistry(f"needs registry access for {ref or 'a base image'}: {text.splitlines()[-1][:300]}",
+                             reference=ref,
+                             hint="run `dockopt bases ensure` to provide offline stand-ins, or pull the image "
+                                  "where a registry is reachable")
+    m = _LLB_ERROR.search(text)
+    if m and step is None:
+        return DockerfileError(m.group(1).strip(), path=dockerfile)
+    return BuildFailed(f"build failed: {text.splitlines()[-1][:500] if text else 'no error text'}",
+                       step=step, instruction=instruction, log_tail=tuple(log_tail),
+                       hint="read the log lines above; rebuild with no_cache=True to rule out a stale cache")
+
+
+_IMAGE_IN_TEXT = re.compile(
+    r"(?:source metadata for|denied for)\s+((?:[a-z0-9.-]+(?::\d+)?/)?[a-z0-9._/-]+(?::[\w.-]+)?)", re.I)
+_MANIFEST_URL = re.compile(r"https?://([^/\s\"]+)/v2/(\S+?)/manifests/([^\s\"]+)")
+
+
+def _referenced_image(text: str) -> str | None:
+    m = _IMAGE_IN_TEXT.search(text)
+    if m:
+        return m.group(1)
+    m = _MANIFEST_URL.search(text)
+    if m:
+        host, repo, tag = m.groups()
+        return f"{host}/{repo}:{tag}"
+    return None
+
+
+def _short_reference(ref: str) -> str:
+    """docker.io/library/node:24 → node:24, as people write it in a FROM line."""
+    for prefix in ("docker.io/library/", "registry-1.docker.io/library/", "docker.io/", "registry-1.docker.io/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix):]
+    return ref

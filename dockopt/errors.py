@@ -66,8 +66,9 @@ class BuildFailed(DockoptError):
         self.instruction = instruction
         self.log_tail = tuple(log_tail)
         text = message
-        if instruction:
-            text += f"\n  failing step: {step or '?'}: {instruction}"
+        if step or instruction:
+            shown = step if step and (not instruction or instruction in step) else f"{step or '?'}: {instruction}"
+            text += f"\n  failing step: {shown}"
         if self.log_tail:
             text += "\n  last log lines:\n    " + "\n    ".join(self.log_tail)
         super().__init__(text, hint=hint)

@@ -1,0 +1,173 @@
+"""``build(...) -> BuildResult``: a BuildKit build with one record per step.
+
+Route: the Engine API's ``POST /build?version=2`` (BuildKit in the daemon), with the context
+sent as a tar that honours ``.dockerignore`` exactly like the docker CLI (docker SDK's own
+``exclude_paths``), and progress decoded from ``moby.buildkit.trace`` messages. It needs no
+buildx plugin and no CLI, works on Debian's Engine 20.10 and on current engines, and gives
+exact per-step start/finish times and cache hits instead of parsed text.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import docker.api.build
+import docker.utils
+import pandas as pd
+from tqdm.auto import tqdm
+
+from . import engine
+from .buildkit import TraceCollector, parse_vertex_name
+from .errors import ContextNotFound, DockerfileNotFound
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """One finished build.
+
+    ``steps``: each row is one BuildKit step (see ``dockopt.buildkit.steps_frame``);
+    ``dockerfile_steps`` keeps only the rows that stand for Dockerfile instructions.
+    """
+
+    image_id: str
+    tags: tuple[str, ...]
+    wall_s: float
+    size_bytes: int
+    context: str
+    dockerfile: str
+    target: str | None
+    steps: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def dockerfile_steps(self) -> pd.DataFrame:
+        return self.steps[self.steps["dockerfile_step"]].reset_index(drop=True)
+
+    @property
+    def cached_steps(self) -> int:
+        return int(self.dockerfile_steps["cached"].sum())
+
+    @property
+    def ref(self) -> str:
+        """The first tag, else the image id: what to pass to inspection functions."""
+        return self.tags[0] if self.tags else self.image_id
+
+
+def _ignore_patterns(context: Path, dockerfile: Path) -> list[str] | None:
+    # BuildKit prefers "<Dockerfile>.dockerignore" next to the Dockerfile over the context's one.
+    for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"):
+        if candidate.is_file():
+            lines = (line.strip() for line in candidate.read_text().splitlines())
+            return [line for line in lines if line and not line.startswith("#")]
+    return None
+
+
+def _context_tar(ctx: Path, ignore: list[str] | None, dockerfile_name: str,
+                 outside_contents: str | None) -> IO[bytes]:
+    """The context as an uncompressed tar, filtered by the SDK's .dockerignore matcher.
+
+    Written in GNU format with whole-second mtimes: a PAX header first (what Python writes for
+    float mtimes) makes BuildKit's upload sniffing, which reads only the first 512 bytes, take
+    the whole tar for a bare Dockerfile.
+    """
+    files = sorted(docker.utils.exclude_paths(str(ctx), ignore or [], dockerfile=dockerfile_name))
+    out = tempfile.TemporaryFile()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for rel in files:
+            if outside_contents is not None and rel == dockerfile_name:
+                continue
+            info = t.gettarinfo(str(ctx / rel), arcname=rel)
+            if info is None:  # sockets
+                continue
+            info.mtime = int(info.mtime)
+            if info.isfile():
+                with open(ctx / rel, "rb") as f:
+                    t.addfile(info, f)
+            else:
+                t.addfile(info)
+        if outside_contents is not None:
+            data = outside_contents.encode()
+            info = tarfile.TarInfo(dockerfile_name)
+            info.size, info.mtime, info.mode = len(data), int(time.time()), 0o644
+            t.addfile(info, io.BytesIO(data))
+    out.seek(0)
+    return out
+
+
+def _resolve(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str]) -> tuple[Path, Path]:
+    ctx = Path(context).expanduser().resolve()
+    if not ctx.is_dir():
+        raise ContextNotFound(f"build context {str(context)!r} is not a directory",
+                              hint="pass the folder that holds the app's sources")
+    df = Path(dockerfile)
+    df = (df if df.is_absolute() else ctx / df).resolve()
+    if not df.is_file():
+        raise DockerfileNotFound(f"Dockerfile {str(df)!r} does not exist",
+                                 hint="name it relative to the context, e.g. dockerfile='Dockerfile.naive'")
+    return ctx, df
+
+
+def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = "Dockerfile", *,
+          target: str | None = None, build_args: Mapping[str, str] | None = None, tag: str | None = None,
+          no_cache: bool = False, labels: Mapping[str, str] | None = None, progress: bool = True) -> BuildResult:
+    """Build ``context`` with BuildKit and record every step.
+
+    Raises ``ContextNotFound`` / ``DockerfileNotFound`` for missing inputs, ``DockerfileError``
+    (with path and line) for a Dockerfile BuildKit cannot parse or plan, ``NeedsRegistry`` when a
+    base image is neither local nor pullable, and ``BuildFailed`` (failing step, instruction,
+    last log lines) when a step fails.
+    """
+    ctx, df = _resolve(context, dockerfile)
+    inside = df.is_relative_to(ctx)
+    # The SDK's helper places a Dockerfile from outside the context into the tar under a unique name.
+    dockerfile_name, outside_contents = docker.api.build.process_dockerfile(
+        str(df.relative_to(ctx)) if inside else str(df), str(ctx))
+    tar = _context_tar(ctx, _ignore_patterns(ctx, df), dockerfile_name, outside_contents)
+    params = {
+        "t": tag,
+        "dockerfile": dockerfile_name,
+        "target": target,
+        "buildargs": dict(build_args or {}) or None,
+        "labels": dict(labels or {}) or None,
+        "nocache": "1" if no_cache else None,
+        "rm": "1",
+        "forcerm": "1",
+        "pull": None,  # never --pull: local stand-ins must win over an unreachable registry
+    }
+    collector = TraceCollector()
+    image_id: str | None = None
+    error_text: str | None = None
+    started = time.monotonic()
+    bar = tqdm(total=0, desc=f"build {tag or ctx.name}", unit="step", disable=not progress, leave=False)
+    try:
+        for msg in engine.build_stream(tar, params):
+            if msg.get("id") == "moby.buildkit.trace" and isinstance(msg.get("aux"), str):
+                for digest in collector.feed_aux(msg["aux"]):
+                    name = parse_vertex_name(collector.name_of(digest))
+                    if name.dockerfile_step:
+                        bar.total = max(bar.total or 0, bar.n + 1)
+                        bar.set_postfix_str(name.instruction[:40], refresh=False)
+                        bar.update(1)
+            elif msg.get("id") == "moby.image.id":
+                image_id = msg["aux"]["ID"]
+            elif "error" in msg or "errorDetail" in msg:
+                error_text = (msg.get("errorDetail") or {}).get("message") or msg.get("error") or ""
+    finally:
+        bar.close()
+        tar.close()
+    wall_s = time.monotonic() - started
+    if error_text is not None or image_id is None:
+        failing = collector.failing()
+        step, instruction, tail = failing if failing else (None, None, ())
+        raise engine.map_build_error(error_text or "the engine ended the build without an image id",
+                                     dockerfile=str(df), step=step, instruction=instruction, log_tail=tail)
+    size = int(engine.inspect_image(image_id).get("Size") or 0)
+    return BuildResult(image_id=image_id, tags=(tag,) if tag else (), wall_s=wall_s, size_bytes=size,
+                       context=str(ctx), dockerfile=str(df), target=target, steps=collector.steps())

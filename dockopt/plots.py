@@ -1,0 +1,69 @@
+"""DataFrame → plotly Figure. Every function takes the table first and never calls ``.show()``."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+_MB = 1_000_000
+
+
+def _human(n_bytes: float) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n_bytes) >= size:
+            return f"{n_bytes / size:.1f} {unit}"
+    return f"{n_bytes:.0f} B"
+
+
+def layer_sizes(layers: pd.DataFrame, *, title: str | None = None, include_empty: bool = False) -> go.Figure:
+    """Horizontal bars, one per layer (from ``dockopt.layers``), oldest at the top."""
+    df = layers if include_empty else layers[~layers["empty"]]
+    labels = [f"{row.layer}: {row.instruction[:70]}" for row in df.itertuples()]
+    fig = go.Figure(go.Bar(
+        x=df["size_bytes"] / _MB, y=labels, orientation="h",
+        text=[_human(v) for v in df["size_bytes"]], textposition="auto",
+        hovertext=df["created_by"], hoverinfo="text+x",
+    ))
+    total = int(layers["size_bytes"].sum())
+    fig.update_layout(
+        title=title or f"Layer sizes (total {_human(total)})",
+        xaxis_title="size (MB)", yaxis={"autorange": "reversed", "automargin": True},
+        height=max(260, 36 * len(df) + 120), margin={"l": 10, "r": 10, "t": 50, "b": 40},
+    )
+    return fig
+
+
+def size_comparison(sizes: pd.DataFrame, *, x: str = "variant", y: str = "size_bytes",
+                    color: str | None = None, title: str = "Image size") -> go.Figure:
+    """One bar per row of ``sizes`` (e.g. naive vs optimised), labelled in human units."""
+    fig = go.Figure()
+    groups = [(None, sizes)] if color is None else list(sizes.groupby(color, sort=False))
+    for name, part in groups:
+        fig.add_bar(x=part[x], y=part[y] / _MB, name=str(name) if name is not None else y,
+                    text=[_human(v) for v in part[y]], textposition="outside")
+    fig.update_layout(title=title, yaxis_title="size (MB)", barmode="group", showlegend=color is not None,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return fig
+
+
+def build_timeline(steps: pd.DataFrame, *, title: str = "Build steps", dockerfile_only: bool = True) -> go.Figure:
+    """Gantt-style bars of BuildKit steps (``BuildResult.steps``), coloured by cache hit."""
+    df = steps[steps["dockerfile_step"]] if dockerfile_only else steps
+    df = df.dropna(subset=["started", "completed"])
+    fig = go.Figure()
+    if df.empty:
+        fig.update_layout(title=f"{title} (no timed steps)")
+        return fig
+    t0 = df["started"].min()
+    for cached, part in df.groupby("cached"):
+        start_s = (part["started"] - t0).dt.total_seconds()
+        labels = [f"[{s or '-'} {i}/{n}] {instr[:60]}" for s, i, n, instr in
+                  zip(part["stage"], part["index"], part["total"], part["instruction"])]
+        fig.add_bar(x=part["duration_s"].clip(lower=0.01), base=start_s, y=labels, orientation="h",
+                    name="cached" if cached else "executed",
+                    marker_color="#9ecae1" if cached else "#e6550d",
+                    hovertemplate="%{y}<br>%{x:.2f} s<extra></extra>")
+    fig.update_layout(title=title, xaxis_title="seconds since the first step started",
+                      yaxis={"autorange": "reversed", "automargin": True}, barmode="overlay",
+                      height=max(260, 30 * len(df) + 120), margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return fig
