@@ -25,8 +25,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from . import engine
-from .buildkit import TraceCollector, parse_vertex_name
-from .errors import ContextNotFound, DockerfileNotFound
+from .buildkit import BuildStream, StepName, read_build_stream
+from .errors import ContextNotFound, DockerfileNotFound, DockoptError
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,29 @@ class BuildResult:
         return int(self.dockerfile_steps["cached"].sum())
 
     @property
+    def base_images(self) -> tuple[str, ...]:
+        """The base image references this build resolved (``FROM`` lines), as written."""
+        return base_images_of(self.steps)
+
+    @property
     def ref(self) -> str:
         """The first tag, else the image id: what to pass to inspection functions."""
         return self.tags[0] if self.tags else self.image_id
+
+
+_METADATA_STEP = "[internal] load metadata for "
+# Every base image resolved by builds in this process: reports say which of them were stand-ins.
+_bases_seen: dict[str, None] = {}
+
+
+def base_images_of(steps: pd.DataFrame) -> tuple[str, ...]:
+    names = steps.loc[steps["name"].str.startswith(_METADATA_STEP), "name"]
+    return tuple(engine.short_reference(n[len(_METADATA_STEP):].strip()) for n in names)
+
+
+def bases_seen() -> tuple[str, ...]:
+    """Base image references resolved by every build in this process, first use first."""
+    return tuple(_bases_seen)
 
 
 def _ignore_patterns(context: Path, dockerfile: Path) -> list[str] | None:
@@ -101,6 +121,13 @@ def _context_tar(ctx: Path, ignore: list[str] | None, dockerfile_name: str,
     return out
 
 
+def failure(outcome: BuildStream, *, dockerfile: str) -> DockoptError:
+    """The DockoptError for a build stream that ended without an image."""
+    step, instruction, tail = outcome.failing if outcome.failing else (None, None, ())
+    return engine.map_build_error(outcome.error or "the engine ended the build without an image id",
+                                  dockerfile=dockerfile, step=step, instruction=instruction, log_tail=tail)
+
+
 def _resolve(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str]) -> tuple[Path, Path]:
     ctx = Path(context).expanduser().resolve()
     if not ctx.is_dir():
@@ -141,33 +168,26 @@ def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = 
         "forcerm": "1",
         "pull": None,  # never --pull: local stand-ins must win over an unreachable registry
     }
-    collector = TraceCollector()
-    image_id: str | None = None
-    error_text: str | None = None
-    started = time.monotonic()
     bar = tqdm(total=0, desc=f"build {tag or ctx.name}", unit="step", disable=not progress, leave=False)
+
+    def step_done(name: StepName) -> None:
+        if name.dockerfile_step:
+            bar.total = max(bar.total or 0, bar.n + 1)
+            bar.set_postfix_str(name.instruction[:40], refresh=False)
+            bar.update(1)
+
+    started = time.monotonic()
     try:
-        for msg in engine.build_stream(tar, params):
-            if msg.get("id") == "moby.buildkit.trace" and isinstance(msg.get("aux"), str):
-                for digest in collector.feed_aux(msg["aux"]):
-                    name = parse_vertex_name(collector.name_of(digest))
-                    if name.dockerfile_step:
-                        bar.total = max(bar.total or 0, bar.n + 1)
-                        bar.set_postfix_str(name.instruction[:40], refresh=False)
-                        bar.update(1)
-            elif msg.get("id") == "moby.image.id":
-                image_id = msg["aux"]["ID"]
-            elif "error" in msg or "errorDetail" in msg:
-                error_text = (msg.get("errorDetail") or {}).get("message") or msg.get("error") or ""
+        outcome = read_build_stream(engine.build_stream(tar, params), on_step_done=step_done)
     finally:
         bar.close()
         tar.close()
     wall_s = time.monotonic() - started
-    if error_text is not None or image_id is None:
-        failing = collector.failing()
-        step, instruction, tail = failing if failing else (None, None, ())
-        raise engine.map_build_error(error_text or "the engine ended the build without an image id",
-                                     dockerfile=str(df), step=step, instruction=instruction, log_tail=tail)
+    if outcome.error is not None or outcome.image_id is None:
+        raise failure(outcome, dockerfile=str(df))
+    image_id = outcome.image_id
     size = int(engine.inspect_image(image_id).get("Size") or 0)
-    return BuildResult(image_id=image_id, tags=(tag,) if tag else (), wall_s=wall_s, size_bytes=size,
-                       context=str(ctx), dockerfile=str(df), target=target, steps=collector.steps())
+    result = BuildResult(image_id=image_id, tags=(tag,) if tag else (), wall_s=wall_s, size_bytes=size,
+                         context=str(ctx), dockerfile=str(df), target=target, steps=outcome.steps)
+    _bases_seen.update(dict.fromkeys(result.base_images))
+    return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -237,3 +237,31 @@ def steps_from_messages(messages: Iterable[dict[str, Any]]) -> pd.DataFrame:
         if msg.get("id") == "moby.buildkit.trace" and isinstance(msg.get("aux"), str):
             collector.feed_aux(msg["aux"])
     return collector.steps()
+
+
+@dataclass(frozen=True)
+class BuildStream:
+    """What one ``/build?version=2`` response said: the image id or the error, and every step."""
+
+    image_id: str | None
+    error: str | None
+    steps: pd.DataFrame = field(repr=False)
+    failing: tuple[str, str, tuple[str, ...]] | None = None
+
+
+def read_build_stream(messages: Iterable[dict[str, Any]],
+                      on_step_done: Callable[[StepName], None] | None = None) -> BuildStream:
+    """Consume the engine's JSON messages (live or recorded); calls ``on_step_done`` per finished step."""
+    collector = TraceCollector()
+    image_id: str | None = None
+    error: str | None = None
+    for msg in messages:
+        if msg.get("id") == "moby.buildkit.trace" and isinstance(msg.get("aux"), str):
+            for digest in collector.feed_aux(msg["aux"]):
+                if on_step_done is not None:
+                    on_step_done(parse_vertex_name(collector.name_of(digest)))
+        elif msg.get("id") == "moby.image.id":
+            image_id = msg["aux"]["ID"]
+        elif "error" in msg or "errorDetail" in msg:
+            error = (msg.get("errorDetail") or {}).get("message") or msg.get("error") or ""
+    return BuildStream(image_id=image_id, error=error, steps=collector.steps(), failing=collector.failing())

@@ -320,7 +320,7 @@ def map_build_error(message: str, *, dockerfile: str, step: str | None = None, i
     metadata_step = bool(step and step.startswith("[internal] load metadata for "))
     if _RESOLVE_ERROR.search(text) or metadata_step or (step is None and _NO_SUCH_HOST.search(text)):
         ref = step.removeprefix("[internal] load metadata for ").strip() if metadata_step else _referenced_image(text)
-        ref = _short_reference(ref) if ref else None
+        ref = short_reference(ref) if ref else None
         return NeedsRegistry(f"needs registry access for {ref or 'a base image'}: {text.splitlines()[-1][:300]}",
                              reference=ref,
                              hint="run `dockopt bases ensure` to provide offline stand-ins, or pull the image "
@@ -349,9 +349,46 @@ def _referenced_image(text: str) -> str | None:
     return None
 
 
-def _short_reference(ref: str) -> str:
+def short_reference(ref: str) -> str:
     """docker.io/library/node:24 → node:24, as people write it in a FROM line."""
     for prefix in ("docker.io/library/", "registry-1.docker.io/library/", "docker.io/", "registry-1.docker.io/"):
         if ref.startswith(prefix):
             return ref[len(prefix):]
     return ref
+
+
+# --- bases: small helpers for dockopt.bases (stand-in images) ----------------------------------
+
+
+def run_output(image: str, command: Sequence[str], *, entrypoint: Sequence[str] | None = None,
+               user: str | None = None, timeout_s: float = 120) -> tuple[int, str]:
+    """Run ``command`` in a throwaway container of ``image``; returns (exit code, stdout+stderr)."""
+    c = client()
+    with engine_errors(f"running {list(command)[:2]} in {image}"):
+        container = c.containers.create(image, command=list(command),
+                                        entrypoint=list(entrypoint) if entrypoint is not None else None,
+                                        user=user, network_disabled=True, labels={LABEL_MANAGED: "container"})
+    try:
+        with engine_errors(f"running a container of {image}"):
+            container.start()
+            result = container.wait(timeout=timeout_s)
+            output = container.logs(stdout=True, stderr=True).decode(errors="replace")
+        return int(result.get("StatusCode", -1)), output
+    finally:
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError, requests.exceptions.RequestException):
+            container.remove(force=True, v=True)
+
+
+def copy_from_image(image: str, path: str) -> bytes:
+    """The tar stream of ``path`` in ``image`` (a created, never started container)."""
+    c = client()
+    with engine_errors(f"reading {path} from {image}"):
+        container = c.containers.create(image, command=["true"], entrypoint=[], network_disabled=True,
+                                        labels={LABEL_MANAGED: "container"})
+    try:
+        with engine_errors(f"reading {path} from {image}"):
+            stream, _ = api().get_archive(container.id, path)
+            return b"".join(stream)
+    finally:
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError, requests.exceptions.RequestException):
+            container.remove(force=True, v=True)

@@ -125,3 +125,13 @@ class ReportError(DockoptError):
 
 class CheckFailed(DockoptError):
     """A CI rule (efficiency, wasted bytes, size, secrets, user) did not pass."""
+
+
+class SmokeFailed(DockoptError):
+    """A sample's container did not start, become healthy or answer its health path in time."""
+
+    def __init__(self, message: str, *, logs: str = "", hint: str | None = None) -> None:
+        self.logs = logs
+        text = message + (f"\n  container log (tail):\n    " + "\n    ".join(logs.strip().splitlines()[-20:])
+                          if logs.strip() else "")
+        super().__init__(text, hint=hint)

