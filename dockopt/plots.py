@@ -67,3 +67,29 @@ def build_timeline(steps: pd.DataFrame, *, title: str = "Build steps", dockerfil
                       yaxis={"autorange": "reversed", "automargin": True}, barmode="overlay",
                       height=max(260, 30 * len(df) + 120), margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return fig
+
+
+def cache_scenarios(runs: pd.DataFrame, *, title: str = "Rebuild cost by change") -> go.Figure:
+    """Grouped bars from ``experiments.cache_scenarios``: wall seconds per scenario, one colour per variant."""
+    fig = go.Figure()
+    for variant, part in runs.groupby("variant", sort=False):
+        fig.add_bar(x=part["scenario"], y=part["wall_s"], name=str(variant),
+                    text=[f"{s:.1f} s<br>{e} ran" for s, e in zip(part["wall_s"], part["steps_executed"])],
+                    textposition="outside",
+                    hovertext=[f"first step to run again: {f or 'none'}" for f in part["first_executed"]])
+    fig.update_layout(title=title, yaxis_title="build wall time (s)", barmode="group",
+                      margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return fig
+
+
+def base_matrix(matrix: pd.DataFrame, *, title: str = "Runtime base vs image size") -> go.Figure:
+    """Stacked bars from ``experiments.base_matrix``: the base's bytes and what the app adds on top."""
+    built = matrix[matrix["skipped"].isna()]
+    labels = [f"{b}{' (stand-in)' if s else ''}" for b, s in zip(built["base"], built["standin"])]
+    fig = go.Figure()
+    fig.add_bar(x=labels, y=built["base_size_bytes"] / _MB, name="runtime base", marker_color="#9ecae1")
+    fig.add_bar(x=labels, y=built["app_bytes"] / _MB, name="app on top", marker_color="#e6550d",
+                text=[_human(v) for v in built["size_bytes"]], textposition="outside")
+    fig.update_layout(title=title, yaxis_title="size (MB)", barmode="stack",
+                      margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return fig

@@ -158,37 +158,62 @@ def to_html(nb: Any, html_path: str | os.PathLike[str]) -> tuple[int, tuple[str,
 
 
 def render(notebook: str | os.PathLike[str], output_dir: str | os.PathLike[str] = "reports", *,
-           parameters: Mapping[str, Any] | None = None, timeout_s: int = 1800) -> Report:
+           parameters: Mapping[str, Any] | None = None, name: str | None = None, timeout_s: int = 1800) -> Report:
     """Execute one notebook and write ``<output_dir>/<name>.html`` (executed copy under ``_executed/``)."""
     src = Path(notebook)
     out = Path(output_dir)
-    executed = out / "_executed" / src.name
+    stem = name or src.stem
+    executed = out / "_executed" / f"{stem}.ipynb"
     started = time.monotonic()
     nb = execute(src, executed, parameters=parameters, timeout_s=timeout_s)
-    size, standins = to_html(nb, out / f"{src.stem}.html")
-    return Report(notebook=str(src), html_path=str(out / f"{src.stem}.html"), executed_path=str(executed),
+    size, standins = to_html(nb, out / f"{stem}.html")
+    return Report(notebook=str(src), html_path=str(out / f"{stem}.html"), executed_path=str(executed),
                   duration_s=time.monotonic() - started, standins=standins, html_bytes=size)
+
+
+def planned_runs(notebook: str | os.PathLike[str]) -> list[tuple[str, dict[str, Any]]]:
+    """(report name, parameters) for each report a notebook asks for.
+
+    A notebook that serves many runs lists them in its metadata, e.g.
+    ``"dockopt": {"runs": [{"sample_name": "go-api"}, {"sample_name": "java"}]}``: one report per
+    entry, named ``<notebook>--<values>``. Otherwise: one report with the notebook's own parameters.
+    """
+    import nbformat
+
+    src = Path(notebook)
+    if not src.is_file():
+        raise ReportError(f"notebook {str(src)!r} does not exist", hint="list them with `ls notebooks/`")
+    runs = (nbformat.read(src, as_version=4).metadata.get("dockopt") or {}).get("runs") or []
+    if not runs:
+        return [(src.stem, {})]
+    return [(f"{src.stem}--{'-'.join(str(v) for v in run.values())}", dict(run)) for run in runs]
 
 
 def render_all(notebooks: Sequence[str | os.PathLike[str]], output_dir: str | os.PathLike[str] = "reports", *,
                parameters: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Each row is one rendered notebook (``notebook``, ``html_path``, ``duration_s``, ``html_bytes``,
-    ``standins``); writes ``index.html`` beside the reports. A failing notebook stops the run."""
+    """Each row is one rendered report (``notebook``, ``report``, ``html_path``, ``duration_s``,
+    ``html_bytes``, ``standins``); writes ``index.html`` beside them. A failing notebook stops the run.
+
+    ``parameters`` override every run's values (and replace a notebook's own list of runs)."""
     try:
         engine.info()
     except EngineUnavailable as exc:
         raise ReportError("reports build real images, and no Docker Engine answers", hint=exc.hint) from exc
-    reports = [render(nb, output_dir, parameters=parameters) for nb in notebooks]
-    table = pd.DataFrame([{"notebook": Path(r.notebook).name, "html_path": r.html_path,
-                           "duration_s": round(r.duration_s, 1), "html_bytes": r.html_bytes,
-                           "standins": ", ".join(r.standins)} for r in reports])
+    reports = []
+    for nb in notebooks:
+        runs = [(Path(nb).stem, {})] if parameters else planned_runs(nb)
+        for name, params in runs:
+            reports.append(render(nb, output_dir, parameters={**params, **dict(parameters or {})}, name=name))
+    table = pd.DataFrame([{"notebook": Path(r.notebook).name, "report": Path(r.html_path).stem,
+                           "html_path": r.html_path, "duration_s": round(r.duration_s, 1),
+                           "html_bytes": r.html_bytes, "standins": ", ".join(r.standins)} for r in reports])
     write_index(table, output_dir)
     return table
 
 
 def write_index(table: pd.DataFrame, output_dir: str | os.PathLike[str]) -> Path:
     rows = "".join(
-        f"<tr><td><a href='{html.escape(Path(r.html_path).name)}'>{html.escape(r.notebook)}</a></td>"
+        f"<tr><td><a href='{html.escape(Path(r.html_path).name)}'>{html.escape(r.report)}</a></td>"
         f"<td>{r.duration_s:.0f} s</td><td>{html.escape(r.standins) or 'none'}</td></tr>"
         for r in table.itertuples())
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>dockopt reports</title>"
