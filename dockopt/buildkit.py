@@ -135,6 +135,7 @@ class _VertexState:
     error: str = ""
     inputs: tuple[str, ...] = ()
     logs: list[bytes] = field(default_factory=list)
+    statuses: set[str] = field(default_factory=set)
 
 
 class TraceCollector:
@@ -161,6 +162,10 @@ class TraceCollector:
                 done.append(v.digest)
             state.completed = completed or state.completed
             state.error = v.error or state.error
+        for status in response.statuses:
+            state = self._vertices.get(status.vertex)
+            if state is not None:
+                state.statuses.add(status.ID)
         for log in response.logs:
             state = self._vertices.get(log.vertex)
             if state is not None:
@@ -191,7 +196,8 @@ def log_tail(chunks: Iterable[bytes], lines: int = 20) -> tuple[str, ...]:
 
 
 STEP_COLUMNS = ["order", "stage", "index", "total", "instruction", "name", "dockerfile_step", "cached",
-                "started", "completed", "duration_s", "error", "digest", "log_bytes"]
+                "buildkit_cached", "started", "completed", "duration_s", "error", "digest", "log_bytes",
+                "transfers"]
 
 
 def steps_frame(vertices: Iterable[_VertexState]) -> pd.DataFrame:
@@ -200,11 +206,18 @@ def steps_frame(vertices: Iterable[_VertexState]) -> pd.DataFrame:
     ``dockerfile_step`` is True for vertices that stand for a Dockerfile instruction
     (named ``[stage i/n] INSTRUCTION``); the others are BuildKit's own work (loading the
     definition and context, resolving metadata, exporting).
+
+    ``buildkit_cached`` is BuildKit's own flag. ``cached`` also counts a ``FROM`` step whose image
+    was already local: BuildKit 0.8 (Engine 20.10) never flags that source as cached, though it
+    ran nothing and fetched nothing; a FROM that pulled shows transfers (``transfers`` > 0) and
+    stays uncached.
     """
     rows = []
     for v in sorted(vertices, key=lambda s: s.first_seen):
         parsed = parse_vertex_name(v.name)
         duration = (v.completed - v.started).total_seconds() if v.started and v.completed else None
+        local_base = (parsed.dockerfile_step and parsed.instruction.upper().startswith("FROM ")
+                      and v.completed is not None and not v.error and not v.statuses)
         rows.append({
             "order": v.first_seen,
             "stage": parsed.stage,
@@ -213,13 +226,15 @@ def steps_frame(vertices: Iterable[_VertexState]) -> pd.DataFrame:
             "instruction": parsed.instruction,
             "name": v.name,
             "dockerfile_step": parsed.dockerfile_step,
-            "cached": bool(v.cached),
+            "cached": bool(v.cached) or local_base,
+            "buildkit_cached": bool(v.cached),
             "started": v.started,
             "completed": v.completed,
             "duration_s": duration if duration is None else max(duration, 0.0),
             "error": v.error or None,
             "digest": v.digest,
             "log_bytes": sum(len(c) for c in v.logs),
+            "transfers": len(v.statuses),
         })
     df = pd.DataFrame(rows, columns=STEP_COLUMNS)
     df["index"] = df["index"].astype("Int64")

@@ -46,7 +46,8 @@ def tagged(docker_engine):
 @pytest.fixture
 def app(busybox_context):
     (busybox_context / "Dockerfile").write_text(MULTISTAGE)
-    (busybox_context / "app.txt").write_text("v1\n")
+    # unique content: BuildKit's cache is content-addressed and outlives test runs
+    (busybox_context / "app.txt").write_text(f"v1 {uuid.uuid4().hex}\n")
     (busybox_context / "secret.env").write_text("TOKEN=not-for-the-image\n")
     (busybox_context / ".dockerignore").write_text("secret.env\n")
     return busybox_context
@@ -76,7 +77,7 @@ def test_unchanged_rebuild_is_fully_cached_and_a_source_edit_is_not(app, tagged)
     dockopt.build(app, tag=tag, build_args=args, progress=False)
     again = dockopt.build(app, tag=tag, build_args=args, progress=False)
     assert again.dockerfile_steps["cached"].all()
-    (app / "app.txt").write_text("v2\n")
+    (app / "app.txt").write_text(f"v2 {uuid.uuid4().hex}\n")
     edited = dockopt.build(app, tag=tag, build_args=args, progress=False).dockerfile_steps
     executed = edited[~edited["cached"]]
     assert list(executed["instruction"]) == ["COPY app.txt /src/app.txt",
@@ -132,3 +133,13 @@ def test_dockerfile_outside_the_context_is_sent_along(app, tmp_path_factory, tag
     outside.write_text("FROM scratch\nCOPY app.txt /app.txt\n")
     result = dockopt.build(app, outside, tag=tagged("outside"), progress=False)
     assert result.dockerfile_steps["instruction"].tolist() == ["COPY app.txt /app.txt"]
+
+
+def test_rebuild_on_a_local_base_image_is_fully_cached(app, tagged):
+    base = tagged("base")
+    dockopt.build(app, tag=base, build_args={"NONCE": "x"}, progress=False)
+    (app / "Dockerfile.child").write_text(f"FROM {base}\nWORKDIR /srv\nCOPY app.txt .\nRUN cat app.txt\n")
+    first = dockopt.build(app, "Dockerfile.child", tag=tagged("child"), progress=False)
+    assert first.base_images == (base,)
+    again = dockopt.build(app, "Dockerfile.child", progress=False).dockerfile_steps
+    assert len(again) == 4 and again["cached"].all()

@@ -84,3 +84,18 @@ def test_trace_payload_that_is_not_protobuf_is_rejected():
 
     with pytest.raises(DecodeError):
         buildkit.decode_trace(base64.b64encode(b"\xff\xff\xff\xff not a StatusResponse"))
+
+
+def test_from_a_local_image_counts_as_cached_on_rebuild():
+    steps = buildkit.read_build_stream(messages("from_local_cached")).steps
+    dockerfile_steps = steps[steps["dockerfile_step"]]
+    assert dockerfile_steps["cached"].all()
+    from_step = dockerfile_steps[dockerfile_steps["instruction"].str.startswith("FROM ")].iloc[0]
+    # BuildKit 0.8 itself does not flag the local base as cached; nothing was fetched for it
+    assert not from_step["buildkit_cached"] and from_step["transfers"] == 0
+
+
+def test_no_cache_build_runs_its_steps_again():
+    steps = buildkit.read_build_stream(messages("from_local_cold")).steps
+    run = steps[steps["instruction"].str.startswith("RUN ")].iloc[0]
+    assert not run["cached"] and run["duration_s"] > 0

@@ -1,0 +1,482 @@
+"""Image analysis on recorded real images (tests/fixtures/analysis, see its README): no engine needed.
+
+The archives were saved from Engine 20.10 and dive 0.13.1 was run on them; dockopt's numbers and
+JSON must equal dive's, and the corrected figures must follow from what the recipes wrote.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import tarfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import zstandard
+
+from dockopt import analysis, dive_compat, sbom, secrets, surface
+from dockopt.analysis_report import analyze_report
+from dockopt.errors import AnalysisError, ArchiveError, DockoptError
+from dockopt.image import read_archive, read_image
+
+HERE = Path(__file__).resolve().parents[1] / "fixtures" / "analysis"
+WASTE = HERE / "waste1.tar"
+PAYLOADS = HERE / "payloads.tar"
+
+
+def _dive(name: str) -> dict:
+    return json.loads((HERE / f"{name}.dive.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def waste():
+    return read_archive(WASTE)
+
+
+@pytest.fixture(scope="module")
+def payloads():
+    from dockopt.analysis_report import _combined_capture
+
+    return read_archive(PAYLOADS, capture=_combined_capture)
+
+
+# --- files per layer ---------------------------------------------------------------------
+
+
+def test_files_columns_and_changes(waste):
+    f = waste.files
+    assert list(f.columns) == ["layer", "path", "kind", "size_bytes", "mode", "uid", "gid", "link_target",
+                               "change", "visible"]
+    assert len(waste.layers) == len(_dive("waste1")["layer"])
+    expect = json.loads((HERE / "waste1.expect.json").read_text())
+
+    def row(path, layer=None, kind=None):
+        sel = f[f["path"] == path]
+        if layer is not None:
+            sel = sel[sel["layer"] == layer]
+        if kind is not None:
+            sel = sel[sel["kind"] == kind]
+        assert len(sel) == 1, (path, layer, sel)
+        return sel.iloc[0]
+
+    big = f[(f["path"] == "/data/big")]
+    assert big["kind"].astype(str).tolist() == ["file", "whiteout"]
+    assert big["size_bytes"].tolist() == [expect["deleted_bytes"], 0]
+    assert big["change"].astype(str).tolist() == ["added", "deleted"]
+    assert not big["visible"].any()
+    cfg = f[f["path"] == "/app/config.bin"]
+    assert cfg["size_bytes"].tolist() == [expect["rewritten_total_bytes"] // 6, expect["rewritten_total_bytes"] // 3,
+                                          expect["rewritten_kept_bytes"]]
+    assert cfg["change"].astype(str).tolist() == ["added", "modified", "modified"]
+    assert cfg["visible"].tolist() == [False, False, True]
+    opaque_layer = int(row("/opt/lib/c")["layer"])
+    assert row("/opt/lib", layer=opaque_layer)["change"] == "opaque"
+    link = row("/usr/bin/tool2")
+    assert link["kind"] == "hardlink" and link["link_target"] == "/usr/bin/tool" and link["size_bytes"] == 0
+    # ln copied /usr/bin/tool up into the hardlink's layer: the lower copy is hidden, not the new one.
+    tools = f[f["path"] == "/usr/bin/tool"]
+    assert tools["visible"].tolist() == [False, True]
+    assert (tools["mode"] == 0o755).all() and (tools["uid"] == 0).all()
+
+
+def test_layers_table_matches_dive_layers(waste):
+    d = _dive("waste1")["layer"]
+    assert waste.layers["size_bytes"].tolist() == [l["sizeBytes"] for l in d]
+    assert waste.layers["digest"].tolist() == [l["digestId"] for l in d]
+    assert waste.layers["instruction"].iloc[0] == "COPY base.txt /base.txt"
+
+
+# --- dive equality ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["waste1", "payloads"])
+def test_dive_export_equals_dive_json(name):
+    contents = read_archive(HERE / f"{name}.tar")
+    assert dive_compat.dive_export(contents) == _dive(name)
+
+
+@pytest.mark.parametrize("name", ["waste1", "payloads"])
+def test_dive_metrics_equal_dive(name):
+    contents = read_archive(HERE / f"{name}.tar")
+    m = analysis.dive_metrics(contents.files, contents.layers["size_bytes"].tolist())
+    d = _dive(name)["image"]
+    assert m.size_bytes == d["sizeBytes"]
+    assert m.wasted_bytes == d["inefficientBytes"]
+    assert m.efficiency == d["efficiencyScore"]
+    assert m.inefficient.to_dict("records") == [{"path": r["file"], "count": r["count"], "size_bytes": r["sizeBytes"]}
+                                                for r in d["fileReference"]]
+
+
+def test_dive_figures_follow_from_the_recipe(waste):
+    e = json.loads((HERE / "waste1.expect.json").read_text())
+    m = analysis.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
+    ineff = dict(zip(m.inefficient["path"], m.inefficient["size_bytes"]))
+    # dive counts every copy (and the hardlink copy-up twice), never the opaque-replaced files.
+    assert ineff["/data/big"] == e["deleted_bytes"]
+    assert ineff["/app/config.bin"] == e["rewritten_total_bytes"]
+    assert ineff["/usr/bin/tool"] == 2 * e["hardlink_copy_bytes"]
+    assert "/opt/lib/a" not in ineff and "/opt/lib/b" not in ineff
+    assert m.wasted_bytes == sum(ineff.values())
+    assert m.user_wasted_percent == m.wasted_bytes / (m.size_bytes - m.layer_sizes_bytes[0])
+
+
+def test_reclaimable_bytes_are_hidden_copies_only(waste):
+    e = json.loads((HERE / "waste1.expect.json").read_text())
+    expected = (e["deleted_bytes"] + e["rewritten_total_bytes"] - e["rewritten_kept_bytes"]
+                + e["opaque_hidden_bytes"] + e["hardlink_copy_bytes"])
+    assert analysis.reclaimable_bytes(waste.files) == expected
+    hidden = analysis.hidden_entries(waste.files)
+    assert int(hidden["size_bytes"].sum()) == expected
+    reasons = hidden[hidden["size_bytes"] > 0].groupby("reason")["size_bytes"].sum().to_dict()
+    assert reasons == {"deleted": e["deleted_bytes"], "replaced_dir": e["opaque_hidden_bytes"],
+                       "overwritten": e["rewritten_total_bytes"] - e["rewritten_kept_bytes"] + e["hardlink_copy_bytes"]}
+
+
+def test_waste_by_layer_attributes_to_the_writing_instruction(waste):
+    e = json.loads((HERE / "waste1.expect.json").read_text())
+    w = analysis.waste_by_layer(waste.files, waste.layers)
+    top = w.sort_values("reclaimable_bytes", ascending=False).iloc[0]
+    assert top["reclaimable_bytes"] == e["hardlink_copy_bytes"]
+    assert "/usr/bin/tool" in top["instruction"]
+    deleter = w[w["instruction"].str.contains("rm /data/big", regex=False)].iloc[0]
+    assert deleter["hides_bytes"] == e["deleted_bytes"] and deleter["reclaimable_bytes"] == 0
+    assert w["dive_wasted_bytes"].sum() == analysis.dive_metrics(waste.files).wasted_bytes
+
+
+def test_attribution_with_buildkit_steps(waste):
+    n = len(waste.layers)
+    steps = pd.DataFrame({"stage": ["tools"] + ["stage-1"] * (n),
+                          "instruction": ["COPY busybox /bin/busybox"] + list(waste.layers["instruction"]),
+                          "order": range(n + 1)})
+    out = analysis.attribute_layers(waste.layers, steps)
+    assert out["stage"].tolist() == ["stage-1"] * n
+    with pytest.raises(AnalysisError):
+        analysis.attribute_layers(waste.layers, steps.drop(columns=["stage"]))
+
+
+def test_stage_attribution_marks_base_layers(waste):
+    steps = pd.DataFrame({"stage": ["final"], "instruction": [waste.layers["instruction"].iloc[-1]], "order": [1]})
+    out = analysis.attribute_layers(waste.layers, steps)
+    assert out["stage"].iloc[-1] == "final"
+    assert (out["stage"].iloc[:-1] == "base").all()
+
+
+def test_largest_files_and_directories(waste):
+    e = json.loads((HERE / "waste1.expect.json").read_text())
+    big = analysis.largest_files(waste.files, 2)
+    assert big["path"].tolist() == ["/usr/bin/tool", "/app/config.bin"]
+    assert big["size_bytes"].tolist() == [e["hardlink_copy_bytes"], e["rewritten_kept_bytes"]]
+    dirs = analysis.size_by_directory(waste.files).set_index("path")
+    visible_files = waste.files[waste.files["visible"] & (waste.files["kind"] == "file")]
+    assert dirs.loc["/", "size_bytes"] == visible_files["size_bytes"].sum()
+    assert dirs.loc["/usr/bin", "size_bytes"] == e["hardlink_copy_bytes"]
+    assert dirs.loc["/usr", "size_bytes"] == e["hardlink_copy_bytes"] and dirs.loc["/usr/bin", "parent"] == "/usr"
+    assert dirs.loc["/", "parent"] == ""
+
+
+def test_diff_between_images(waste, payloads):
+    d = analysis.diff(waste, payloads)
+    by_path = d.set_index("path")
+    assert by_path.loc["/usr/bin/tool", "change"] == "removed"
+    assert by_path.loc["/usr/bin/tool", "delta_bytes"] == -json.loads((HERE / "waste1.expect.json").read_text())[
+        "hardlink_copy_bytes"]
+    assert by_path.loc["/usr/local/bin/app", "change"] == "added"
+    assert "/base.txt" not in by_path.index  # same in both
+    assert d["delta_bytes"].abs().is_monotonic_decreasing
+    per_dir = analysis.diff_by_directory(d, depth=1).set_index("directory")
+    assert per_dir["delta_bytes"].sum() == d["delta_bytes"].sum()
+    assert analysis.diff(waste, waste).empty
+
+
+# --- other archive layouts ----------------------------------------------------------------------
+
+
+def _to_oci(src: Path, dest: Path, codec: str) -> Path:
+    """Repackage a legacy docker-save archive as an OCI image layout with compressed layers."""
+    blobs = dest / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def put(data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return "sha256:" + digest
+
+    with tarfile.open(src) as t:
+        manifest = json.load(t.extractfile("manifest.json"))[0]
+        config = t.extractfile(manifest["Config"]).read()
+        layers = []
+        for name in manifest["Layers"]:
+            raw = t.extractfile(name).read()
+            data = gzip.compress(raw) if codec == "gzip" else zstandard.ZstdCompressor().compress(raw)
+            layers.append({"mediaType": f"application/vnd.oci.image.layer.v1.tar+{'gzip' if codec == 'gzip' else 'zstd'}",
+                           "digest": put(data), "size": len(data)})
+    cfg = put(config)
+    man = json.dumps({"schemaVersion": 2, "config": {"digest": cfg, "size": len(config)}, "layers": layers}).encode()
+    man_digest = put(man)
+    (dest / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
+        {"digest": man_digest, "size": len(man), "platform": {"os": "linux", "architecture": "amd64"}}]}))
+    (dest / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    return dest
+
+
+@pytest.mark.parametrize("codec", ["gzip", "zstd"])
+def test_oci_layout_directory_and_tar(tmp_path, waste, codec):
+    layout = _to_oci(WASTE, tmp_path / "layout", codec)
+    from_dir = read_image(layout)
+    pd.testing.assert_frame_equal(from_dir.files, waste.files)
+    archive = tmp_path / "oci.tar"
+    with tarfile.open(archive, "w") as t:
+        for p in sorted(layout.rglob("*")):
+            t.add(p, arcname=str(p.relative_to(layout)), recursive=False)
+    from_tar = read_image(archive)
+    pd.testing.assert_frame_equal(from_tar.files, waste.files)
+    assert dive_compat.dive_export(from_tar)["image"] == _dive("waste1")["image"]
+
+
+def test_gzipped_docker_save(tmp_path, waste):
+    gz = tmp_path / "waste.tar.gz"
+    gz.write_bytes(gzip.compress(WASTE.read_bytes()))
+    pd.testing.assert_frame_equal(read_image(gz).files, waste.files)
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def _cut_points() -> list[tuple[str, int]]:
+    """Offsets inside the header and the data of the first layer, the largest layer and the manifest."""
+    with tarfile.open(WASTE) as t:
+        members = t.getmembers()
+    layers = [m for m in members if m.name.endswith("layer.tar")]
+    largest = max(layers, key=lambda m: m.size)
+    manifest = next(m for m in members if m.name == "manifest.json")
+    return [("header", 100), ("first layer data", layers[0].offset_data + 700),
+            ("largest layer data", largest.offset_data + largest.size // 2),
+            ("manifest data", manifest.offset_data + 10)]
+
+
+@pytest.mark.parametrize("where,cut", _cut_points())
+def test_truncated_archive(tmp_path, where, cut):
+    bad = tmp_path / "cut.tar"
+    bad.write_bytes(WASTE.read_bytes()[:cut])
+    with pytest.raises(ArchiveError):
+        read_image(bad)
+
+
+def test_not_an_image_tar(tmp_path):
+    bad = tmp_path / "plain.tar"
+    with tarfile.open(bad, "w") as t:
+        info = tarfile.TarInfo("hello.txt")
+        info.size = 5
+        t.addfile(info, io.BytesIO(b"hello"))
+    with pytest.raises(ArchiveError, match="not an image"):
+        read_image(bad)
+
+
+def test_random_bytes(tmp_path):
+    bad = tmp_path / "random.tar"
+    bad.write_bytes(os.urandom(4096))
+    with pytest.raises(ArchiveError):
+        read_image(bad)
+    assert issubclass(ArchiveError, DockoptError)
+
+
+def test_missing_archive_path(tmp_path):
+    with pytest.raises(ArchiveError):
+        read_image(tmp_path / "nope.tar", source="archive")
+
+
+def _layout_with_layer(tmp_path: Path, entries: list[tarfile.TarInfo], payloads: dict[str, bytes] | None = None) -> Path:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for info in entries:
+            data = (payloads or {}).get(info.name)
+            t.addfile(info, io.BytesIO(data) if data is not None else None)
+    layer = buf.getvalue()
+    dest = tmp_path / "layout"
+    blobs = dest / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def put(data: bytes) -> str:
+        d = hashlib.sha256(data).hexdigest()
+        (blobs / d).write_bytes(data)
+        return "sha256:" + d
+
+    ld = put(layer)
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [ld]},
+                         "history": [{"created_by": "ADD test"}], "config": {}}).encode()
+    man = json.dumps({"schemaVersion": 2, "config": {"digest": put(config)},
+                      "layers": [{"digest": ld, "size": len(layer)}]}).encode()
+    (dest / "index.json").write_text(json.dumps({"manifests": [{"digest": put(man)}]}))
+    return dest
+
+
+def test_dotdot_and_absolute_paths_stay_under_root(tmp_path):
+    def f(name, size=3):
+        i = tarfile.TarInfo(name)
+        i.size = size
+        return i
+    entries = [f("../../escape.txt"), f("/abs/file.txt"), f("ok/../../x.txt")]
+    layout = _layout_with_layer(tmp_path, entries, {e.name: b"abc" for e in entries})
+    before = set(tmp_path.rglob("*"))
+    c = read_image(layout)
+    assert sorted(c.files["path"]) == ["/abs/file.txt", "/escape.txt", "/x.txt"]
+    assert any("'..'" in w for w in c.warnings)
+    assert set(tmp_path.rglob("*")) == before  # nothing written anywhere, not even in our own dir
+    assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_symlink_loops_resolve_to_none(tmp_path):
+    def link(name, target):
+        i = tarfile.TarInfo(name)
+        i.type = tarfile.SYMTYPE
+        i.linkname = target
+        return i
+    d = tarfile.TarInfo("bin")
+    d.type = tarfile.DIRTYPE
+    entries = [d, link("bin/a", "b"), link("bin/b", "/bin/a"), link("bin/sh", "a"), link("bin/ok", "/bin/real")]
+    real = tarfile.TarInfo("bin/real")
+    real.size = 1
+    c = read_image(_layout_with_layer(tmp_path, entries + [real], {"bin/real": b"x"}))
+    view = {p: (k, t) for p, k, t in zip(c.files["path"], c.files["kind"].astype(str), c.files["link_target"])}
+    assert surface.resolve(view, "/bin/sh") is None
+    assert surface.resolve(view, "/bin/ok") == "/bin/real"
+    facts = surface.surface(c.files, {})
+    assert facts.shells == ()  # a looping /bin/sh is not a shell
+
+
+def test_symlinked_layer_tar_loop(tmp_path):
+    archive = tmp_path / "loop.tar"
+    with tarfile.open(WASTE) as src, tarfile.open(archive, "w") as out:
+        manifest = json.load(src.extractfile("manifest.json"))
+        first = manifest[0]["Layers"][0]
+        for m in src.getmembers():
+            if m.name == first:
+                loop = tarfile.TarInfo(first)
+                loop.type = tarfile.SYMTYPE
+                loop.linkname = "layer.tar"
+                out.addfile(loop)
+            else:
+                out.addfile(m, src.extractfile(m) if m.isfile() else None)
+    with pytest.raises(ArchiveError, match="symlink loop|missing"):
+        read_image(archive)
+
+
+def test_hundred_thousand_files(tmp_path):
+    entries = []
+    for i in range(100_000):
+        info = tarfile.TarInfo(f"many/d{i // 1000}/f{i}")
+        entries.append(info)
+    c = read_image(_layout_with_layer(tmp_path, entries))
+    assert int((c.files["kind"] == "file").sum()) == 100_000
+    m = analysis.dive_metrics(c.files, c.layers["size_bytes"].tolist())
+    assert m.efficiency == 1.0 and m.wasted_bytes == 0
+
+
+# --- CI rules ----------------------------------------------------------------------------------
+
+
+def test_ci_defaults_match_dive(waste):
+    m = analysis.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
+    r = {x.rule: x for x in dive_compat.evaluate_ci(m).results}
+    assert r["lowestEfficiency"].status == ("FAIL" if m.efficiency < 0.9 else "PASS")
+    assert r["highestWastedBytes"].status == "SKIP"
+    assert r["highestUserWastedPercent"].status == ("FAIL" if m.user_wasted_percent > 0.1 else "PASS")
+    assert r["lowestEfficiency"].message == (
+        f"image efficiency is too low (efficiency={m.efficiency!r} < threshold=0.9)")
+
+
+def test_dive_ci_file_is_honoured(tmp_path, waste):
+    m = analysis.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
+    cfg = tmp_path / ".dive-ci"
+    cfg.write_text(f"rules:\n  lowestEfficiency: 0.1\n  highestWastedBytes: {m.wasted_bytes - 1}\n"
+                   "  highestUserWastedPercent: disabled\n  nonRoot: true\n  highestImageSize: 1MB\n")
+    values, used = dive_compat.load_ci_config(cfg)
+    assert used == str(cfg)
+    res = {x.rule: x.status for x in dive_compat.evaluate_ci(m, values, user="").results}
+    assert res == {"lowestEfficiency": "PASS", "highestWastedBytes": "FAIL", "highestUserWastedPercent": "SKIP",
+                   "highestImageSize": "PASS", "noSecrets": "PASS", "nonRoot": "FAIL"}
+    cfg.write_text("rules:\n  lowestEfficiency: 1.5\n")
+    bad = dive_compat.evaluate_ci(m, dive_compat.load_ci_config(cfg)[0])
+    assert bad.misconfigured and not bad.passed
+
+
+def test_parse_bytes_like_go_humanize():
+    assert dive_compat.parse_bytes("20MB") == 20_000_000
+    assert dive_compat.parse_bytes("20MiB") == 20 * 1024 * 1024
+    assert dive_compat.parse_bytes("1.5 kB") == 1500
+    assert dive_compat.parse_bytes("42") == 42
+    with pytest.raises(ValueError):
+        dive_compat.parse_bytes("disabled")
+
+
+def test_junit_xml(waste, payloads):
+    m = analysis.dive_metrics(waste.files)
+    found = secrets.find(payloads.files, payloads.contents)
+    res = dive_compat.evaluate_ci(m, secrets=found)
+    root = ET.fromstring(dive_compat.junit_xml(res, image="x"))
+    suite = root.find("testsuite")
+    assert int(suite.get("tests")) == 6
+    failed = {tc.get("name") for tc in suite.iter("testcase") if tc.find("failure") is not None}
+    assert failed == {r.rule for r in res.results if r.status == "FAIL"}
+    assert "noSecrets" in failed
+
+
+# --- secrets, packages, surface ----------------------------------------------------------------
+
+
+FAKE_SECRETS = ["AKIAFAKEFAKEFAKE1234", "npm_FAKEfakeFAKEfakeFAKEfakeFAKEfake0000",
+                "MIIEowIBAAKCAQEAfakefakefakefakefakefakefakefakefakefakefakefakefake0000"]
+
+
+def test_secrets_found_including_deleted_and_redacted(payloads):
+    found = secrets.find(payloads.files, payloads.contents, payloads.layers)
+    rules = {(p, r) for p, r in zip(found["path"], found["rule"])}
+    assert rules == {("/root/.ssh/id_rsa", "private-key"), ("/app/.env", "aws-access-key-id"),
+                     ("/root/.npmrc", "npm-auth-token")}
+    key = found[found["path"] == "/root/.ssh/id_rsa"].iloc[0]
+    assert key["deleted_later"] and not key["visible"] and key["instruction"] == "COPY id_rsa /root/.ssh/id_rsa"
+    text = found.to_string() + found.to_json()
+    for s in FAKE_SECRETS:
+        assert s not in text
+
+
+def test_report_never_prints_a_secret(capsys):
+    report = analyze_report(PAYLOADS)
+    text = report.to_text()
+    assert "Secrets: 3 found" in text
+    for s in FAKE_SECRETS:
+        assert s not in text
+        assert s not in json.dumps(report.dive_json())
+    assert not report.ci().passed  # noSecrets fails
+
+
+def test_inventory_and_cyclonedx(payloads):
+    inv = sbom.inventory(payloads.files, payloads.contents)
+    got = set(zip(inv["type"], inv["name"], inv["version"]))
+    assert got == {("deb", "libfake1", "1.2.3-1"), ("deb", "fake-tools", "2:4.5-2"), ("apk", "musl", "1.2.4-r2"),
+                   ("apk", "busybox", "1.36.1-r5"), ("pypi", "requests", "2.31.0"), ("npm", "left-pad", "1.3.0"),
+                   ("npm", "@babel/core", "7.24.0"), ("maven", "demo-lib", "4.2.0"),
+                   ("golang", "example.com/app", "v1.0.0"), ("golang", "github.com/pkg/errors", "v0.9.1"),
+                   ("golang-stdlib", "stdlib", "1.22.1")}
+    assert "pkg:maven/com.example/demo-lib@4.2.0" in set(inv["purl"])
+    doc = json.loads(sbom.cyclonedx_json(inv, image_name="payloads"))
+    assert doc["specVersion"] == "1.5" and doc["bomFormat"] == "CycloneDX"
+    assert len(doc["components"]) == len(inv)
+    assert doc["metadata"]["component"]["name"] == "payloads"
+
+
+def test_surface_facts(payloads):
+    s = surface.surface(payloads.files, payloads.image_config, packages=3)
+    assert s.user == "1000:1000" and not s.runs_as_root
+    assert s.setuid_files == ("/usr/bin/su",)
+    assert s.world_writable_dirs == ("/srv/drop", "/tmp")
+    assert s.exposed_ports == ("8080/tcp",) and s.healthcheck
+    assert s.shells == () and s.package_managers == ()
+    facts = s.facts().set_index("fact")
+    if s.cve_counts is None:
+        assert facts.loc["CVEs", "value"] is None and "no scanner" in facts.loc["CVEs", "detail"]
