@@ -172,7 +172,10 @@ def import_rootfs(tar: IO[bytes] | bytes, ref: str, *, changes: Sequence[str] = 
         if isinstance(tar, bytes):
             out = api().import_image_from_data(tar, repository=repo, tag=tag, changes=list(changes))
         else:
-            out = api().import_image(src=tar, repository=repo, tag=tag, changes=list(changes), stream_src=True)
+            # A file object makes requests send both Content-Length and chunked encoding, which the
+            # engine rejects ("header line too long"); a generator is sent chunked only.
+            chunks = iter(lambda: tar.read(1 << 20), b"")
+            out = api().import_image(src=chunks, repository=repo, tag=tag, changes=list(changes), stream_src=True)
     for line in (out if isinstance(out, str) else "").splitlines():
         with contextlib.suppress(json.JSONDecodeError):
             msg = json.loads(line)

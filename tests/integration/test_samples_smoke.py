@@ -1,0 +1,119 @@
+"""Every buildable sample image builds through dockopt.build, starts, becomes healthy, answers its
+health path on 127.0.0.1 in bounded time, and is removed. What cannot be built here (the .NET SDK,
+Spring Boot, musl variants that need Alpine's mirror) is asserted to raise NeedsRegistry with the
+manifest's reason, and reported as a skip with that reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockopt import engine, samples
+from dockopt.errors import NeedsRegistry
+
+SMOKE_TIMEOUT_S = 90
+
+BUILDS = [b for s in samples.all_samples() for b in s.builds()]
+TEST_TARGETS = [(s.name, t.name) for s in samples.all_samples() if not s.registry_only
+                for t in s.targets if not t.service]
+
+
+@pytest.fixture(scope="module")
+def built_images(docker_engine):
+    """Tags built by this module; removed (only these) when the module is done."""
+    tags: list[str] = []
+    yield tags
+    for tag in tags:
+        try:
+            engine.remove_image(tag, force=True)
+        except Exception:  # noqa: BLE001 - best effort cleanup
+            pass
+
+
+def _containers_of(image_id: str) -> list:
+    return [c for c in engine.client().containers.list(all=True) if c.image.id == image_id]
+
+
+@pytest.mark.parametrize("spec", BUILDS, ids=[f"{b.sample}-{b.label}" for b in BUILDS])
+def test_sample_image_builds_runs_and_is_healthy(spec, built_images):
+    sample = samples.load(spec.sample)
+    if not spec.buildable:
+        with pytest.raises(NeedsRegistry) as err:
+            samples.build_sample(sample, spec.variant, spec.base, target=spec.target, progress=False)
+        assert spec.reason in str(err.value)
+        if sample.registry_only:
+            assert "needs registry access for mcr.microsoft.com/dotnet/sdk" in str(err.value)
+        pytest.skip(spec.reason)
+
+    tag = samples.image_tag(sample, spec.variant, spec.base, spec.target)
+    result = samples.build_sample(sample, spec.variant, spec.base, target=spec.target, tag=tag, progress=False)
+    built_images.append(tag)
+    assert result.image_id and result.size_bytes > 0
+
+    config = engine.inspect_image(result.image_id)["Config"]
+    if spec.variant == "optimised":
+        user = config.get("User") or ""
+        assert user and user.split(":")[0] not in ("root", "0"), f"optimised image runs as {user!r}"
+        assert config.get("Labels", {}).get("io.dockopt.sample") == sample.name
+
+    smoke = samples.smoke(sample, tag, target=spec.target, timeout_s=SMOKE_TIMEOUT_S)
+    assert smoke.http_status == 200
+    assert smoke.http_ok_s < SMOKE_TIMEOUT_S
+    if spec.variant == "optimised":
+        assert smoke.has_healthcheck and smoke.healthy_s is not None
+    assert _containers_of(result.image_id) == [], "the smoke container was not removed"
+
+
+@pytest.mark.parametrize("sample_name, target", TEST_TARGETS, ids=[f"{s}-{t}" for s, t in TEST_TARGETS])
+def test_sample_own_tests_pass_in_their_build_stage(sample_name, target, docker_engine):
+    """`--target test` runs each app's own tests (node --test, go test, pytest, AppTest) inside the build."""
+    result = samples.build_sample(sample_name, "optimised", target=target, tag=None, progress=False)
+    assert result.image_id
+    engine.remove_image(result.image_id, force=True)
+
+
+def test_dotnet_build_is_a_skip_with_the_registry_reason(docker_engine):
+    with pytest.raises(NeedsRegistry, match="needs registry access for mcr.microsoft.com/dotnet/sdk") as err:
+        samples.build_sample("dotnet-webapi", "naive")
+    assert err.value.reference == "mcr.microsoft.com/dotnet/sdk:8.0"
+
+
+BUMPABLE = [s.name for s in samples.all_samples() if s.cache.dependency and not s.registry_only]
+
+
+@pytest.mark.parametrize("sample_name", BUMPABLE)
+def test_cache_experiment_inputs_build(sample_name, tmp_path, docker_engine):
+    """The manifest's touch file and dependency bump give a tree that still builds (the bumped
+    lockfiles are consistent), so cache experiments can rely on them."""
+    from dockopt.build import build
+
+    sample = samples.load(sample_name)
+    tree = samples.copy_tree(sample, tmp_path / sample_name)
+    samples.touch_source(sample, tree)
+    samples.bump_dependency(sample, tree)
+    service = sample.services()[0]
+    stage = sample.target(service.target).stage if service.target else sample.dockerfile("optimised").target
+    result = build(tree, dockerfile=sample.dockerfile("optimised").path.name, target=stage, progress=False,
+                   labels={"io.dockopt.managed": "sample"})
+    try:
+        steps = result.dockerfile_steps
+        assert not steps["cached"].all(), "a bumped dependency must invalidate the dependency layer"
+    finally:
+        engine.remove_image(result.image_id, force=True)
+
+
+def test_smoke_fails_in_bounded_time_and_still_removes_the_container(docker_engine, built_images):
+    import dataclasses
+    import time
+
+    from dockopt.errors import SmokeFailed
+
+    sample = samples.load("go-api")
+    tag = samples.image_tag(sample, "optimised", "scratch")
+    result = samples.build_sample(sample, "optimised", "scratch", tag=tag, progress=False)
+    built_images.append(tag)
+    wrong = dataclasses.replace(sample, health_path="/no-such-probe")
+    started = time.monotonic()
+    with pytest.raises(SmokeFailed, match="no HTTP 200"):
+        samples.smoke(wrong, tag, timeout_s=3)
+    assert time.monotonic() - started < 15
+    assert _containers_of(result.image_id) == []
