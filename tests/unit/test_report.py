@@ -81,3 +81,26 @@ def test_a_failing_cell_is_a_report_error_naming_it(tmp_path):
 def test_missing_notebook_is_a_report_error(tmp_path):
     with pytest.raises(ReportError, match="does not exist"):
         report.render(tmp_path / "nope.ipynb", tmp_path / "out")
+
+
+def test_a_notebook_can_ask_for_one_report_per_parameter_set(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("sample_name = 'x'",
+                                                                   metadata={"tags": ["parameters"]})])
+    nb.metadata["dockopt"] = {"runs": [{"sample_name": "go-api"}, {"sample_name": "java"}]}
+    nbformat.write(nb, tmp_path / "10_stack.ipynb")
+    assert report.planned_runs(tmp_path / "10_stack.ipynb") == [
+        ("10_stack--go-api", {"sample_name": "go-api"}), ("10_stack--java", {"sample_name": "java"})]
+    plain = write_notebook(tmp_path / "00_plain.ipynb", "1")
+    assert report.planned_runs(plain) == [("00_plain", {})]
+
+
+def test_every_committed_notebook_has_a_parameters_cell_and_no_outputs():
+    from tests.conftest import REPO
+
+    notebooks = sorted((REPO / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert any("parameters" in c.metadata.get("tags", []) for c in code), path.name
+        assert not any(c.get("outputs") for c in code), f"{path.name} is committed with outputs"
