@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -44,3 +45,11 @@ def test_usage_errors_exit_2(argv):
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
+
+
+def test_unreachable_engine_says_how_to_start_one(tmp_path):
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    done = subprocess.run([sys.executable, "-m", "dockopt.cli", "engine"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2
+    assert "no Docker Engine answers" in done.stderr and "make engine" in done.stderr
+    assert "Traceback" not in done.stderr
