@@ -1,7 +1,7 @@
 """dockopt: see and measure Docker image optimisation.
 
 The public API, re-exported names only; each lives in the module that owns it. Most names load on
-first use (PEP 562), so a command line does not pay for plotly when it draws nothing.
+first use (PEP 562), so a command line pays only for what it uses.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# ``build`` is both a submodule and a function: bind the function eagerly, or a later
-# ``import dockopt.build`` would leave the module object under that name.
+# ``build`` is both a submodule and the function: importing it eagerly binds the function, and a
+# later ``import dockopt.build`` finds the module loaded already and leaves the name alone.
 from .build import BuildResult, build
 from .errors import DockoptError
 

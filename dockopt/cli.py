@@ -134,10 +134,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    try:
-        from .analyze_cli import run_analyze
-    except ImportError as exc:  # pragma: no cover - present in a complete install
-        raise DockoptError("image analysis is not available in this install") from exc
+    from .analyze_cli import run_analyze
+
     return run_analyze(args)
 
 
@@ -191,13 +189,9 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_report)
 
     s = sub.add_parser("analyze", help="where an image's bytes went: efficiency, waste, secrets, packages")
-    s.add_argument("image", help="image reference, or a docker-save / OCI archive path")
-    s.add_argument("--json", metavar="FILE", help="write dive's JSON export schema to FILE")
-    s.add_argument("--ci", action="store_true", help="apply dive's CI rules plus dockopt's; exit 1 on failure")
-    s.add_argument("--ci-config", metavar="FILE", default=".dive-ci", help="dive CI rules file (default .dive-ci)")
-    s.add_argument("--junit", metavar="FILE", help="write the CI rule results as JUnit XML")
-    s.add_argument("--source", choices=["engine", "archive"], default=None,
-                   help="where IMAGE comes from (default: an existing path is an archive)")
+    from .analyze_cli import add_analyze_arguments
+
+    add_analyze_arguments(s)
     s.set_defaults(func=_cmd_analyze)
     return p
 

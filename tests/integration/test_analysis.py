@@ -118,3 +118,37 @@ def test_analyze_command(built, tmp_path, capsys):
 def test_missing_image_reference(docker_engine):
     with pytest.raises(ImageNotFound):
         read_image("dockopt-fixture/analysis-does-not-exist:never")
+
+
+def test_waste_attributed_to_instruction_and_stage(docker_engine):
+    recipe = images.multistage()
+    result = images.build_result(recipe, no_cache=True)
+    tag = result.tags[0]
+    try:
+        c = read_image(tag)
+        w = analysis.waste_by_layer(c.files, c.layers, result.dockerfile_steps, hidden=c.hidden)
+        final_stage = result.dockerfile_steps.sort_values("order")["stage"].iloc[-1]
+        assert set(w["stage"]) == {final_stage}  # every layer of the image comes from the final stage
+        copied = w[w["instruction"].str.startswith("COPY") & (w["from_stage"] == "builder")]
+        assert len(copied) == 1 and "/app/artefact" in copied["instruction"].iloc[0]
+        writer = w[w["reclaimable_bytes"] > 0]
+        assert writer["reclaimable_bytes"].tolist() == [recipe.expect["log_bytes"]]
+        assert "/app/log" in writer["instruction"].iloc[0]
+        assert w.loc[w["instruction"].str.contains("rm /app/log", regex=False), "hides_bytes"].tolist() == [
+            recipe.expect["log_bytes"]]
+    finally:
+        engine.remove_image(tag, force=True)
+
+
+def test_analyze_cli_prefetches_the_engine_stream(built, tmp_path, capsys):
+    import threading
+
+    from dockopt.analyze_cli import main
+
+    tag, _ = built["payloads"]
+    out = tmp_path / "dive.json"
+    assert main([tag, "--json", str(out), "--no-scanners"]) == 0
+    assert json.loads(out.read_text()) == dive_compat.dive_export(read_image(tag))
+    assert main(["dockopt-fixture/analysis-does-not-exist:never"]) == 2
+    assert "image not found" in capsys.readouterr().err
+    assert not [t for t in threading.enumerate() if t.name == "dockopt-save-stream" and t.is_alive()]

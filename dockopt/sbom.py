@@ -1,0 +1,238 @@
+"""Packages an image ships, read from its own files: an inventory DataFrame and CycloneDX JSON.
+
+Sources: dpkg ``status`` and distroless ``status.d/``, apk's installed database, Python
+``*.dist-info/METADATA`` and ``*.egg-info/PKG-INFO``, ``node_modules/**/package.json``, Java
+archives (``META-INF/maven/**/pom.properties``, else ``MANIFEST.MF``) and Go build info
+embedded in executables. Only the copy of each file the final filesystem shows is inventoried.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import warnings
+import zipfile
+from collections.abc import Mapping
+
+import pandas as pd
+
+from .image import GO_BUILDINFO
+
+PACKAGE_COLUMNS = ["type", "name", "version", "path", "layer", "purl"]
+
+_DIST_INFO = re.compile(r"/[^/]+\.(dist-info/METADATA|egg-info/PKG-INFO|egg-info)$")
+_JAR = re.compile(r"\.(jar|war|ear)$")
+_CAPS = {"dpkg": 32 << 20, "apk": 32 << 20, "python": 1 << 20, "npm": 1 << 20, "jar": 32 << 20}
+
+
+def _kind(path: str) -> str | None:
+    if path == "/var/lib/dpkg/status" or path.startswith("/var/lib/dpkg/status.d/"):
+        return "dpkg"
+    if path == "/lib/apk/db/installed":
+        return "apk"
+    if _DIST_INFO.search(path):
+        return "python"
+    if path.endswith("/package.json") and "/node_modules/" in path:
+        return "npm"
+    if _JAR.search(path):
+        return "jar"
+    return None
+
+
+def capture_policy(path: str, size: int, mode: int) -> int:
+    """How many bytes of a file the inventory needs; executables are searched for Go build info."""
+    kind = _kind(path)
+    if kind:
+        return _CAPS[kind]
+    if mode & 0o111 and size >= 1024:
+        return GO_BUILDINFO
+    return 0
+
+
+def _purl(ptype: str, name: str, version: str, namespace: str | None = None) -> str:
+    from packageurl import PackageURL
+
+    return PackageURL(type=ptype, namespace=namespace, name=name, version=version or None).to_string()
+
+
+def _rfc822_paragraphs(text: str) -> list[dict[str, str]]:
+    out, cur, last = [], {}, None
+    for line in text.splitlines():
+        if not line.strip():
+            if cur:
+                out.append(cur)
+            cur, last = {}, None
+        elif line[0] in " \t" and last:
+            continue  # continuation lines (descriptions) are not needed
+        elif ":" in line:
+            key, _, value = line.partition(":")
+            cur[key.strip()] = value.strip()
+            last = key
+    if cur:
+        out.append(cur)
+    return out
+
+
+def parse_dpkg_status(text: str) -> list[tuple[str, str]]:
+    """(name, version) of installed packages in a dpkg status file."""
+    out = []
+    for p in _rfc822_paragraphs(text):
+        status = p.get("Status", "install ok installed")
+        if "Package" in p and status.endswith("installed") and "not-installed" not in status:
+            out.append((p["Package"], p.get("Version", "")))
+    return out
+
+
+def parse_apk_installed(text: str) -> list[tuple[str, str]]:
+    out, name, version = [], None, ""
+    for line in text.splitlines() + [""]:
+        if not line.strip():
+            if name:
+                out.append((name, version))
+            name, version = None, ""
+        elif line.startswith("P:"):
+            name = line[2:].strip()
+        elif line.startswith("V:"):
+            version = line[2:].strip()
+    return out
+
+
+def parse_go_buildinfo(blob: bytes) -> tuple[str, list[tuple[str, str]]] | None:
+    """(go version, [(module path, version)...]: main module first) from Go ≥1.18 build info."""
+    if not blob.startswith(b"\xff Go buildinf:") or len(blob) < 32:
+        return None
+    flags = blob[15]
+    if not flags & 2:
+        return None  # pre-1.18 binaries keep pointers, not inline strings
+
+    def varint_string(pos: int) -> tuple[bytes, int]:
+        shift = value = 0
+        while pos < len(blob):
+            b = blob[pos]
+            pos += 1
+            value |= (b & 0x7F) << shift
+            if not b & 0x80:
+                break
+            shift += 7
+        return blob[pos:pos + value], pos + value
+
+    version, pos = varint_string(32)
+    modinfo, _ = varint_string(pos)
+    if len(modinfo) >= 33:
+        modinfo = modinfo[16:-16]
+    mods = []
+    for line in modinfo.decode("utf-8", "replace").splitlines():
+        parts = line.split("\t")
+        if parts[0] in ("mod", "dep") and len(parts) >= 3:
+            mods.append((parts[1], parts[2]))
+        elif parts[0] == "=>" and len(parts) >= 3 and mods:
+            mods[-1] = (parts[1], parts[2])
+    return version.decode("utf-8", "replace"), mods
+
+
+def _jar_packages(data: bytes) -> list[tuple[str, str, str | None]]:
+    """(artifactId, version, groupId) from a jar's pom.properties, else its manifest."""
+    out = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = z.namelist()
+            for n in names:
+                if n.startswith("META-INF/maven/") and n.endswith("/pom.properties"):
+                    props = {}
+                    for line in z.read(n).decode("utf-8", "replace").splitlines():
+                        if "=" in line and not line.lstrip().startswith("#"):
+                            k, _, v = line.partition("=")
+                            props[k.strip()] = v.strip()
+                    if props.get("artifactId"):
+                        out.append((props["artifactId"], props.get("version", ""), props.get("groupId")))
+            if not out and "META-INF/MANIFEST.MF" in names:
+                paragraphs = _rfc822_paragraphs(z.read("META-INF/MANIFEST.MF").decode("utf-8", "replace"))
+                m = paragraphs[0] if paragraphs else {}
+                name = m.get("Implementation-Title") or m.get("Bundle-SymbolicName")
+                if name:
+                    out.append((name, m.get("Implementation-Version") or m.get("Bundle-Version", ""), None))
+    except (zipfile.BadZipFile, KeyError, IndexError, ValueError):
+        return []
+    return out
+
+
+def inventory(files: pd.DataFrame, contents: Mapping[tuple[int, str], bytes]) -> pd.DataFrame:
+    """Each row is one package found in the final filesystem.
+
+    Columns: ``type`` (deb, apk, pypi, npm, maven, golang), ``name``, ``version``, ``path`` (the
+    file it was read from), ``layer`` (that file's layer), ``purl``.
+    """
+    visible = files[files["visible"] & (files["kind"] == "file")]
+    shown = set(zip(visible["layer"].astype(int), visible["path"]))
+    rows: list[dict[str, object]] = []
+
+    def add(ptype: str, name: str, version: str, path: str, layer: int, namespace: str | None = None,
+            purl_type: str | None = None) -> None:
+        rows.append({"type": ptype, "name": name, "version": version, "path": path, "layer": layer,
+                     "purl": _purl(purl_type or ptype, name, version, namespace)})
+
+    for (layer, path), data in sorted(contents.items()):
+        if (layer, path) not in shown:
+            continue
+        kind = _kind(path)
+        if kind == "dpkg":
+            for name, version in parse_dpkg_status(data.decode("utf-8", "replace")):
+                add("deb", name, version, path, layer)
+        elif kind == "apk":
+            for name, version in parse_apk_installed(data.decode("utf-8", "replace")):
+                add("apk", name, version, path, layer, purl_type="apk")
+        elif kind == "python":
+            meta = _rfc822_paragraphs(data.decode("utf-8", "replace").split("\n\n", 1)[0])
+            if meta and meta[0].get("Name"):
+                add("pypi", meta[0]["Name"], meta[0].get("Version", ""), path, layer)
+        elif kind == "npm":
+            try:
+                doc = json.loads(data)
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(doc, dict) and doc.get("name") and doc.get("version"):
+                name, version = str(doc["name"]), str(doc["version"])
+                scope, _, short = name.rpartition("/") if name.startswith("@") else ("", "", name)
+                rows.append({"type": "npm", "name": name, "version": version, "path": path, "layer": layer,
+                             "purl": _purl("npm", short, version, scope or None)})
+        elif kind == "jar":
+            for artifact, version, group in _jar_packages(data):
+                add("maven", artifact, version, path, layer, namespace=group)
+        else:
+            info = parse_go_buildinfo(data)
+            if info:
+                go_version, mods = info
+                for mod, version in mods:
+                    ns, _, short = mod.rpartition("/")
+                    rows.append({"type": "golang", "name": mod, "version": version, "path": path, "layer": layer,
+                                 "purl": _purl("golang", short, version, ns or None)})
+                add("golang-stdlib", "stdlib", go_version.removeprefix("go"), path, layer, purl_type="golang")
+    frame = pd.DataFrame(rows, columns=PACKAGE_COLUMNS)
+    return frame.drop_duplicates(["type", "name", "version", "path"]).reset_index(drop=True)
+
+
+def cyclonedx_json(packages: pd.DataFrame, *, image_name: str = "image", image_version: str | None = None) -> str:
+    """A CycloneDX 1.5 JSON SBOM of ``packages`` (``inventory`` output) via cyclonedx-python-lib."""
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType
+    from cyclonedx.output.json import JsonV1Dot5
+    from packageurl import PackageURL
+
+    bom = Bom()
+    root = Component(name=image_name, version=image_version, type=ComponentType.CONTAINER, bom_ref=f"image:{image_name}")
+    bom.metadata.component = root
+    seen = set()
+    components = []
+    for row in packages.itertuples(index=False):
+        if row.purl in seen:
+            continue
+        seen.add(row.purl)
+        comp = Component(name=str(row.name), version=str(row.version) or None, type=ComponentType.LIBRARY,
+                         purl=PackageURL.from_string(str(row.purl)), bom_ref=str(row.purl))
+        bom.components.add(comp)
+        components.append(comp)
+    bom.register_dependency(root, components)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return JsonV1Dot5(bom).output_as_string(indent=2)
