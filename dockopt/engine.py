@@ -13,7 +13,7 @@ import functools
 import json
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -165,8 +165,8 @@ def pull(ref: str, *, timeout_s: float = 120) -> str:
         return api().inspect_image(ref)["Id"]
 
 
-def import_rootfs(tar: IO[bytes] | bytes, ref: str, *, changes: Sequence[str] = ()) -> str:
-    """``docker import`` a root filesystem tarball (stream or bytes) as ``ref``; returns the id."""
+def import_rootfs(tar: IO[bytes] | Iterable[bytes] | bytes, ref: str, *, changes: Sequence[str] = ()) -> str:
+    """``docker import`` a root filesystem tarball (file, chunks or bytes) as ``ref``; returns the id."""
     repo, tag = split_reference(ref)
     with engine_errors(f"importing a root filesystem as {ref}"):
         if isinstance(tar, bytes):
@@ -174,7 +174,7 @@ def import_rootfs(tar: IO[bytes] | bytes, ref: str, *, changes: Sequence[str] = 
         else:
             # A file object makes requests send both Content-Length and chunked encoding, which the
             # engine rejects ("header line too long"); a generator is sent chunked only.
-            chunks = iter(lambda: tar.read(1 << 20), b"")
+            chunks = iter(lambda: tar.read(1 << 20), b"") if hasattr(tar, "read") else iter(tar)
             out = api().import_image(src=chunks, repository=repo, tag=tag, changes=list(changes), stream_src=True)
     for line in (out if isinstance(out, str) else "").splitlines():
         with contextlib.suppress(json.JSONDecodeError):

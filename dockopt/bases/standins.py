@@ -191,7 +191,7 @@ def debian_slim(base: BaseImage) -> Made:
             # A generator, not the file: the SDK sends file objects with a Content-Length *and*
             # "Transfer-Encoding: chunked", which the engine rejects ("header line too long").
             chunks = iter(lambda: f.read(1 << 20), b"")
-            engine.import_rootfs(chunks, engine_reference(ref),  # type: ignore[arg-type]
+            engine.import_rootfs(chunks, engine_reference(ref),
                                  changes=[f"ENV {PATH_ENV}", 'CMD ["bash"]', _label_changes(labels)])
         status_dir = cache_dir() / "status"
         status_dir.mkdir(exist_ok=True)
