@@ -79,9 +79,9 @@ def _cmd_bases(args: argparse.Namespace) -> int:
 
     if args.action == "ensure":
         df = bases.ensure(args.references or None, progress=not args.quiet)
+        _print_table(df, ["reference", "action", "status", "size_bytes", "duration_s"])
     else:
-        df = bases.catalog()
-    _print_table(df)
+        _print_table(bases.catalog(), ["reference", "role", "status", "size_bytes", "notes"])
     return 0
 
 
