@@ -117,7 +117,9 @@ def _cmd_samples(args: argparse.Namespace) -> int:
                     failed += 1
                     row.update(healthy=False, note=exc.message.splitlines()[0])
             rows.append(row)
-    _print_table(pd.DataFrame(rows))
+    table = pd.DataFrame(rows)
+    table["size_bytes"] = table["size_bytes"].astype("Int64")
+    _print_table(table)
     return 1 if failed else 0
 
 
