@@ -224,21 +224,15 @@ class _FileSlice(_Source):
         return dropped
 
 
-class _ChunkSource(_Source):
-    """An iterator of byte chunks (the engine's save stream)."""
+class _Buffered(_Source):
+    """A source that refills ``buf`` one piece at a time (``_fill``); reads and skips across pieces."""
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self.it: Iterator[bytes] = iter(chunks)
-        self.buf = b""
-        self.pos = 0
+    buf: bytes
+    pos: int
 
-    def _fill(self) -> bool:
-        for chunk in self.it:
-            if chunk:
-                self.buf, self.pos = chunk, 0
-                return True
-        self.buf, self.pos = b"", 0
-        return False
+    def _fill(self) -> bool:  # pragma: no cover - interface
+        """Replace ``buf`` with the next non-empty piece; False at the end."""
+        raise NotImplementedError
 
     def read(self, n: int) -> bytes:
         avail = len(self.buf) - self.pos
@@ -248,6 +242,7 @@ class _ChunkSource(_Source):
             return out
         parts = [self.buf[self.pos:]] if avail else []
         got = avail
+        self.pos = len(self.buf)  # consumed, even if no piece follows
         while got < n and self._fill():
             take = min(n - got, len(self.buf))
             parts.append(self.buf[:take])
@@ -269,6 +264,23 @@ class _ChunkSource(_Source):
             self.pos += take
             dropped += take
         return dropped
+
+
+class _ChunkSource(_Buffered):
+    """An iterator of byte chunks (the engine's save stream)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.it: Iterator[bytes] = iter(chunks)
+        self.buf = b""
+        self.pos = 0
+
+    def _fill(self) -> bool:
+        for chunk in self.it:
+            if chunk:
+                self.buf, self.pos = chunk, 0
+                return True
+        self.buf, self.pos = b"", 0
+        return False
 
 
 class _Bounded(_Source):
@@ -319,7 +331,7 @@ class _Bounded(_Source):
         return want - got
 
 
-class _Decompressed(_Source):
+class _Decompressed(_Buffered):
     """gzip (possibly multi-member) or zstd data of a parent source, decompressed on the fly."""
 
     def __init__(self, parent: _Source, codec: str) -> None:
@@ -338,7 +350,7 @@ class _Decompressed(_Source):
 
             self.d = zstandard.ZstdDecompressor().decompressobj()
 
-    def _more(self) -> bool:
+    def _fill(self) -> bool:
         while not self.eof:
             raw = self.parent.read(1 << 20)
             try:
@@ -371,34 +383,6 @@ class _Decompressed(_Source):
                 self.buf, self.pos = out, 0
                 return True
         return False
-
-    def read(self, n: int) -> bytes:
-        parts = []
-        got = 0
-        while got < n:
-            avail = len(self.buf) - self.pos
-            if avail == 0:
-                if not self._more():
-                    break
-                continue
-            take = min(n - got, avail)
-            parts.append(self.buf[self.pos:self.pos + take])
-            self.pos += take
-            got += take
-        return b"".join(parts)
-
-    def skip(self, n: int) -> int:
-        dropped = 0
-        while dropped < n:
-            avail = len(self.buf) - self.pos
-            if avail == 0:
-                if not self._more():
-                    break
-                continue
-            take = min(n - dropped, avail)
-            self.pos += take
-            dropped += take
-        return dropped
 
 
 # --- tar headers ----------------------------------------------------------------------------
