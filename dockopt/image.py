@@ -177,32 +177,9 @@ class _Source:
         return dropped
 
 
-class _FileSource(_Source):
-    """A seekable file: skipping is a seek, so contents are never read."""
-
-    def __init__(self, f: IO[bytes]) -> None:
-        self.f = f
-        self.f.seek(0, os.SEEK_END)
-        self.end = self.f.tell()
-        self.f.seek(0)
-        self.pos = 0
-
-    def read(self, n: int) -> bytes:
-        out = self.f.read(n)
-        self.pos += len(out)
-        return out
-
-    def skip(self, n: int) -> int:
-        target = min(self.pos + n, self.end)
-        dropped = target - self.pos
-        if dropped:
-            self.f.seek(target)
-            self.pos = target
-        return dropped
-
-
 class _FileSlice(_Source):
-    """A byte range of a seekable file (a layer tar inside a saved archive), read directly."""
+    """A byte range of a seekable file (a whole archive, or a layer tar inside one): skipping is a
+    seek, so contents are never read."""
 
     def __init__(self, f: IO[bytes], start: int, end: int) -> None:
         self.f = f
@@ -222,6 +199,12 @@ class _FileSlice(_Source):
             self.f.seek(target)
             self.pos = target
         return dropped
+
+
+def _file_source(f: IO[bytes]) -> _FileSlice:
+    """The whole seekable file ``f`` as a source."""
+    end = f.seek(0, os.SEEK_END)
+    return _FileSlice(f, 0, end)
 
 
 class _Buffered(_Source):
@@ -697,7 +680,7 @@ def _scan_archive(src: _Source, what: str, capture: CapturePolicy | None) -> _Ar
                 continue
             if h.size == 0 or _looks_like_layer(head) or name.endswith(".tar"):
                 layer_src = _open_layer(data, f"{what}: {name}")
-                if layer_src is data and isinstance(src, _FileSource):
+                if layer_src is data and isinstance(src, _FileSlice):
                     # A plain layer tar in a file: read it straight from the file (one level of
                     # indirection less per header), then put the file back where the archive is.
                     start = src.pos - len(data.head)
@@ -1019,7 +1002,7 @@ def _oci_dir(path: Path, capture: CapturePolicy | None) -> ImageContents:
         if not p.is_file():
             raise ArchiveError(f"{what}: layer {name} is missing", hint="the layout is incomplete")
         with p.open("rb") as f:
-            member = _Bounded(_FileSource(f), p.stat().st_size)
+            member = _Bounded(_file_source(f), p.stat().st_size)
             ordered.append((name, _scan_layer(_open_layer(member, name), f"{what}: layer {name}", capture,
                                               scan.budget)))
     return _build_contents(what, config, ordered, diff_ids, scan.budget)
@@ -1043,9 +1026,9 @@ def read_archive(path: str | os.PathLike[str], *, capture: CapturePolicy | None 
         head = f.read(4)
         f.seek(0)
         if head[:2] == b"\x1f\x8b" or head == b"\x28\xb5\x2f\xfd":
-            src: _Source = _Decompressed(_FileSource(f), "gzip" if head[:2] == b"\x1f\x8b" else "zstd")
+            src: _Source = _Decompressed(_file_source(f), "gzip" if head[:2] == b"\x1f\x8b" else "zstd")
         else:
-            src = _FileSource(f)
+            src = _file_source(f)
         scan = _scan_archive(src, str(p), capture)
         return _assemble(scan, str(p), None)
 
@@ -1092,5 +1075,5 @@ def read_image(image_or_archive: str | os.PathLike[str], *, source: str = "auto"
 def read_bytes(data: bytes | io.BytesIO, *, what: str = "archive", capture: CapturePolicy | None = None) -> ImageContents:
     """Read an image archive held in memory (tests, small fixtures)."""
     buf = data if isinstance(data, io.BytesIO) else io.BytesIO(data)
-    scan = _scan_archive(_FileSource(buf), what, capture)
+    scan = _scan_archive(_file_source(buf), what, capture)
     return _assemble(scan, what, None)
