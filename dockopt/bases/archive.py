@@ -117,11 +117,8 @@ def layer_from_tar(path: Path, *, created_by: str) -> Layer:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def config_for(spec: ImageSpec) -> dict[str, Any]:

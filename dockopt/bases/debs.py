@@ -14,7 +14,6 @@ dpkg status it resolves against all live under the dockopt cache directory
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import threading
@@ -291,9 +290,3 @@ def extract(deb: Path, into: Path) -> None:
     proc.run(["dpkg-deb", "-x", str(deb), str(into)], timeout=300)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

@@ -502,10 +502,8 @@ def verify_sha512(tarball: Path, checksum_file: Path | None = None) -> str:
             expected = parts[0].lower()
     if not expected:
         raise BaseUnavailable(f"{checksum_file} names no checksum for {tarball.name}")
-    h = hashlib.sha512()
     with open(tarball, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+        h = hashlib.file_digest(f, "sha512")
     if h.hexdigest() != expected:
         raise BaseUnavailable(f"{tarball} does not match its SHA-512 ({h.hexdigest()[:16]}... != {expected[:16]}...)",
                               hint="the file is corrupt or not the official minirootfs; restore it from the "
