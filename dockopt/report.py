@@ -69,7 +69,8 @@ def provenance(references: Sequence[str] | None = None) -> pd.DataFrame:
     return table
 
 
-def _banner(nb: Any) -> str:
+def _recorded_bases(nb: Any) -> dict[str, dict[str, Any]]:
+    """The base images an executed notebook's ``provenance()`` outputs recorded, by reference."""
     bases: dict[str, dict[str, Any]] = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -79,6 +80,10 @@ def _banner(nb: Any) -> str:
                 payload = json.loads(payload) if isinstance(payload, str) else payload
                 for b in payload.get("bases", []):
                     bases[b["reference"]] = b
+    return bases
+
+
+def _banner(bases: dict[str, dict[str, Any]]) -> str:
     if not bases:
         return ""
     standins = [b for b in bases.values() if b.get("standin")]
@@ -146,16 +151,15 @@ def to_html(nb: Any, html_path: str | os.PathLike[str]) -> tuple[int, tuple[str,
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(_TEMPLATE_DIR)],
                             exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
-    banner = _banner(nb)
+    bases = _recorded_bases(nb)
+    banner = _banner(bases)
     _drop_cdn_mathjax(nb)
     body, _ = exporter.from_notebook_node(nb, resources={"dockopt_banner": banner})
     path = Path(html_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, encoding="utf-8")
-    standins = tuple(ref for cell in nb.cells for o in cell.get("outputs", [])
-                     for b in (o.get("data", {}).get(PROVENANCE_MIME) or {}).get("bases", []) if b.get("standin")
-                     for ref in [b["reference"]])
-    return len(body.encode()), tuple(dict.fromkeys(standins))
+    standins = tuple(ref for ref, b in bases.items() if b.get("standin"))
+    return len(body.encode()), standins
 
 
 def render(notebook: str | os.PathLike[str], output_dir: str | os.PathLike[str] = "reports", *,
