@@ -183,6 +183,7 @@ def dive_metrics(files: pd.DataFrame, layer_sizes_bytes: Sequence[int] | None = 
     stacked: _Stacked | None = None
     last_needed = max((i for i, w in enumerate(has_whiteout) if w), default=-1)
     tree0: dict[str, tuple[int, bool]] | None = None
+    prev_nodes: dict[str, tuple[int, bool]] = {}
 
     for idx, explicit in enumerate(layers):
         parents = _ancestors(explicit)

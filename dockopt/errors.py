@@ -132,6 +132,6 @@ class SmokeFailed(DockoptError):
 
     def __init__(self, message: str, *, logs: str = "", hint: str | None = None) -> None:
         self.logs = logs
-        text = message + (f"\n  container log (tail):\n    " + "\n    ".join(logs.strip().splitlines()[-20:])
+        text = message + ("\n  container log (tail):\n    " + "\n    ".join(logs.strip().splitlines()[-20:])
                           if logs.strip() else "")
         super().__init__(text, hint=hint)
