@@ -152,7 +152,7 @@ def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", steps
     contents = read_image(image, source=source, capture=_combined_capture if scanners else None, stream=stream)
     files = contents.files
     dive = analysis.dive_metrics(files, contents.layers["size_bytes"].tolist())
-    found = secrets.find(files, contents.contents, contents.layers) if scanners else \
+    found = secrets.find(files, contents.contents, contents.layers, config=contents.config) if scanners else \
         pd.DataFrame(columns=secrets.FINDING_COLUMNS)
     packages = sbom.inventory(files, contents.contents) if scanners else pd.DataFrame(columns=sbom.PACKAGE_COLUMNS)
     surf = surface.surface(files, contents.image_config, packages=len(packages)) if scanners else None
