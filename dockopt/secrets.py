@@ -91,19 +91,18 @@ def file_kind(path: str) -> str | None:
     None for third-party packages, documentation and system trees; otherwise a structured
     kind (``dotenv``, ``npmrc``, ``aws-credentials``, ...), or ``config``, ``code`` or ``text``.
     """
+    if path.startswith(_SYSTEM) and not path.startswith(_APP_UNDER_SYSTEM):
+        return None  # most files of an image: checked first, by prefix alone
     if _THIRD_PARTY.search(path):
         return None
     base = posixpath.basename(path)
-    system = path.startswith(_SYSTEM) and not path.startswith(_APP_UNDER_SYSTEM)
     for kind, pattern in _PATH_KINDS:
         if pattern.search(path):
-            return None if system else kind
+            return kind
     for kind, pattern in _NAME_KINDS:
         if pattern.match(base):
-            if system or (kind == "key-file" and _DOCS_DIR.search(path)):
-                return None
-            return kind
-    if system or _DOCS_NAME.search(base) or _DOCS_DIR.search(path):
+            return None if kind == "key-file" and _DOCS_DIR.search(path) else kind
+    if _DOCS_NAME.search(base) or _DOCS_DIR.search(path):
         return None
     if _CONFIG_EXT.search(base):
         return "config"
@@ -136,7 +135,8 @@ def capture_policy(path: str, size: int, mode: int) -> int:
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _PLACEHOLDER = re.compile(
-    r"^(?:x+|\*+|\.+|-+|_+|#+|0+|(?:1234|abc123|abcdef|qwerty|letmein).*|changeme|change[-_]?me|changeit|pass|passw(?:or)?d|secret|token|"
+    r"^(?:x+|\*+|\.+|-+|_+|#+|0+|(?:1234|abc123|abcdef|qwerty|letmein).*|changeme|change[-_]?me|changeit|pass|"
+    r"passw(?:or)?d|secret|token|"
     r"example|sample|dummy|fake|test(?:ing)?|none|null|nil|true|false|yes|no|on|off|undefined|todo|tbd|"
     r"redacted|placeholder|replace[-_]?me|default|admin|root|guest|user(?:name)?|"
     r".*(?:your|my)[-_ ]?(?:own[-_ ]?)?(?:secret|token|key|password|api).*|.*example.*|.*placeholder.*|"
@@ -547,7 +547,8 @@ def find(files: pd.DataFrame, contents: Mapping[tuple[int, str], bytes],
     for (layer, path), data in sorted(contents.items()):
         for rule, preview in scan_contents(path, data):
             is_visible = (layer, path) in visible
-            rows.append({"layer": layer, "path": path, "rule": rule, "instruction": redact_text(instructions.get(layer)),
+            rows.append({"layer": layer, "path": path, "rule": rule,
+                         "instruction": redact_text(instructions.get(layer)),
                          "deleted_later": not is_visible, "visible": is_visible, "preview": preview})
     if config:
         rows.extend(scan_config(config, layers))

@@ -34,8 +34,7 @@ def _previews(path: str, data: bytes | str) -> set[str]:
 # --- false alarms of issue 13, replayed from real images ------------------------------------------
 
 
-@pytest.mark.parametrize("entry", RECORDED, ids=[e["image_path"].rsplit("/", 2)[-2] + "/" + e["image_path"].rsplit("/", 1)[-1]
-                                                  for e in RECORDED])
+@pytest.mark.parametrize("entry", RECORDED, ids=["/".join(e["image_path"].rsplit("/", 2)[-2:]) for e in RECORDED])
 def test_third_party_files_give_no_finding(entry):
     data = (HERE / "recorded" / entry["file"]).read_bytes()
     assert len(data) == entry["bytes"]
@@ -257,3 +256,13 @@ def test_find_combines_files_and_config_with_layers():
     env_row = found[found["path"] == "(config) Env GITHUB_TOKEN"].iloc[0]
     assert env_row["rule"] == "github-token" and env_row["layer"] == 0 and env_row["instruction"].startswith("ENV")
     assert fine not in found.to_json() and key.splitlines()[1] not in found.to_json()
+
+
+def test_redact_text_hides_values_that_history_lines_record():
+    s = corpus.Shapes(17)
+    tok, pw = s.npm(), s.url_password(18)
+    line = f"RUN |2 NPM_TOKEN={tok} NOTE=hello /bin/sh -c git clone https://ci:{pw}@git.acme.io/app.git"
+    out = secrets.redact_text(line)
+    assert tok not in out and pw not in out
+    assert secrets.redact(tok) in out and "NOTE=hello" in out and "/bin/sh -c git clone" in out
+    assert secrets.redact_text("COPY . /app") == "COPY . /app" and secrets.redact_text(None) is None
