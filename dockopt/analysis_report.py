@@ -80,7 +80,7 @@ class AnalysisReport:
         lines.append("Where the bytes went (by layer):")
         for row in self.waste.itertuples(index=False):
             size = int(self.contents.layers.loc[self.contents.layers["layer"] == row.layer, "size_bytes"].iloc[0])
-            instr = (row.instruction or "(no history)")
+            instr = secrets.redact_text(row.instruction) or "(no history)"  # build args are recorded in full
             instr = instr if len(instr) <= 70 else instr[:67] + "..."
             stage = f" [{row.stage}]" if row.stage else ""
             if getattr(row, "from_stage", None):
@@ -93,7 +93,8 @@ class AnalysisReport:
             lines.append("")
             lines.append("Instructions that wasted bytes (wrote what a later layer hides):")
             for row in worst.itertuples(index=False):
-                lines.append(f"  {_human(row.reclaimable_bytes):>9}  layer {row.layer}: {row.instruction}")
+                instr = secrets.redact_text(row.instruction)
+                lines.append(f"  {_human(row.reclaimable_bytes):>9}  layer {row.layer}: {instr}")
         if len(d.inefficient):
             lines.append("")
             lines.append("Inefficient files (dive):")
@@ -152,7 +153,7 @@ def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", steps
     contents = read_image(image, source=source, capture=_combined_capture if scanners else None, stream=stream)
     files = contents.files
     dive = analysis.dive_metrics(files, contents.layers["size_bytes"].tolist())
-    found = secrets.find(files, contents.contents, contents.layers) if scanners else \
+    found = secrets.find(files, contents.contents, contents.layers, config=contents.config) if scanners else \
         pd.DataFrame(columns=secrets.FINDING_COLUMNS)
     packages = sbom.inventory(files, contents.contents) if scanners else pd.DataFrame(columns=sbom.PACKAGE_COLUMNS)
     surf = surface.surface(files, contents.image_config, packages=len(packages)) if scanners else None
