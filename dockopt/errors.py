@@ -123,6 +123,10 @@ class ReportError(DockoptError):
     """A notebook could not be executed or rendered into a report."""
 
 
+class ConfigError(DockoptError):
+    """A setting dockopt reads from the environment (``DOCKOPT_*``) is malformed."""
+
+
 class CheckFailed(DockoptError):
     """A CI rule (efficiency, wasted bytes, size, secrets, user) did not pass."""
 

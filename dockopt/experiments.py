@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import naming
 from . import samples as samples_mod
 from .build import BuildResult, build
 from .errors import NeedsRegistry, SmokeFailed
@@ -88,7 +89,7 @@ def cache_scenarios(sample: Sample | str, variants: Sequence[str] = ("naive", "o
         spec = s.dockerfile(variant)
         with tempfile.TemporaryDirectory(prefix=f"dockopt-cache-{s.name}-") as tmp:
             tree = samples_mod.copy_tree(s, Path(tmp) / s.name)
-            tag = f"{samples_mod.IMAGE_REPO}/{s.name}:cache-{variant}"
+            tag = f"{naming.namespace()}/{s.name}:cache-{variant}"
             for scenario in SCENARIOS:
                 if scenario == "source edit":
                     samples_mod.touch_source(s, tree)
@@ -98,7 +99,7 @@ def cache_scenarios(sample: Sample | str, variants: Sequence[str] = ("naive", "o
                     samples_mod.bump_dependency(s, tree)
                 result = build(tree, dockerfile=spec.path.name, target=spec.target, tag=tag,
                                no_cache=scenario == "cold", progress=progress,
-                               labels={"io.dockopt.managed": "experiment"})
+                               labels=naming.image_labels("experiment", **{naming.LABEL_SAMPLE: s.name}))
                 rows.append(_scenario_row(variant, scenario, result))
     return pd.DataFrame(rows)
 

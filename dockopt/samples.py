@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import naming
 from .errors import NeedsRegistry, SampleError
 
 import tomllib
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
 MANIFEST = "dockopt.toml"
 STACKS = ("node", "vue", "go", "python", "java", "dotnet", "monorepo")
 VARIANTS = ("naive", "optimised")
-IMAGE_REPO = "dockopt-sample"
 
 
 def samples_dir() -> Path:
@@ -427,8 +427,9 @@ def samples_table(samples: list[Sample] | None = None) -> pd.DataFrame:
 
 
 def image_tag(sample: Sample, variant: str = "optimised", base: str | None = None, target: str | None = None) -> str:
+    """``<namespace>/<sample>:<variant>[-<base>][-<target>]``; the namespace is ``naming.namespace()``."""
     parts = [variant] + ([base] if base else []) + ([target] if target else [])
-    return f"{IMAGE_REPO}/{sample.name}:{'-'.join(parts)}"
+    return f"{naming.namespace()}/{sample.name}:{'-'.join(parts)}"
 
 
 def check_buildable(sample: Sample, variant: str = "optimised", base: str | None = None) -> None:
@@ -472,8 +473,9 @@ def build_sample(sample: Sample | str, variant: str = "optimised", base: str | N
         stage = t.stage
     else:
         stage = spec.target
-    labels = {"io.dockopt.managed": "sample", "io.dockopt.sample": sample.name, "io.dockopt.variant": variant,
-              "io.dockopt.base": base or (sample.default_base if variant == "optimised" and sample.default_base else "")}
+    labels = naming.image_labels("sample", **{
+        naming.LABEL_SAMPLE: sample.name, naming.LABEL_VARIANT: variant,
+        naming.LABEL_BASE: base or (sample.default_base if variant == "optimised" and sample.default_base else "")})
     return build(sample.root, dockerfile=spec.path.name, target=stage, build_args=build_args,
                  tag=tag or image_tag(sample, variant, base, target), no_cache=no_cache, labels=labels,
                  progress=progress)

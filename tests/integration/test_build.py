@@ -9,6 +9,7 @@ import pytest
 import dockopt
 from dockopt import engine
 from dockopt.errors import BuildFailed, ContextNotFound, DockerfileError, DockerfileNotFound, NeedsRegistry
+from tests import isolation
 
 MULTISTAGE = """\
 FROM scratch AS base
@@ -34,7 +35,7 @@ def tagged(docker_engine):
     tags = []
 
     def make(name: str) -> str:
-        tag = f"dockopt-test/{name}:{uuid.uuid4().hex[:8]}"
+        tag = f"{isolation.current().namespace}/{name}:{uuid.uuid4().hex[:8]}"
         tags.append(tag)
         return tag
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockopt import engine, samples
+from dockopt import engine, naming, samples
 from dockopt.errors import NeedsRegistry
 
 SMOKE_TIMEOUT_S = 90
@@ -101,7 +101,7 @@ def test_cache_experiment_inputs_build(sample_name, tmp_path, docker_engine):
         elif change == "bump":
             samples.bump_dependency(sample, tree)
         ids[change] = tuple(build(tree, dockerfile=dockerfile, target=stage, progress=False,
-                                  labels={"io.dockopt.managed": "sample", "io.dockopt.test": "cache-inputs"}).image_id
+                                  labels={**naming.image_labels("sample"), "io.dockopt.test": "cache-inputs"}).image_id
                             for stage in stages)
     try:
         assert ids["touch"] != ids["none"], "touching the source file must change an image"
