@@ -150,7 +150,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             remove_labelled(session.label)
         for tag, image_id in session.sentinels.items():
             # only the sentinel itself: if something replaced it, that is not ours to remove
-            if engine.image_exists(tag) and engine.inspect_image(tag)["Id"] == image_id:
+            if engine.image_exists(tag) and engine.inspect_image(tag).id == image_id:
                 engine.remove_image(tag)
     for key, value in session.saved_env.items():
         if value is None:

@@ -41,7 +41,7 @@ def test_removing_a_label_removes_only_images_that_carry_it(docker_engine):
         removed = isolation.remove_labelled(label)
         assert len(removed) == 1
         assert not engine.image_exists(mine)
-        assert engine.inspect_image(theirs)["Id"] == other_id
+        assert engine.inspect_image(theirs).id == other_id
     finally:
         engine.remove_image(mine, force=True)
         engine.remove_image(theirs, force=True)

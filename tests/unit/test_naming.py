@@ -20,7 +20,8 @@ def test_default_namespace_and_no_run_labels(monkeypatch):
 def test_namespace_and_labels_from_the_environment(monkeypatch):
     monkeypatch.setenv(naming.NAMESPACE_ENV, "team/dockopt-x")
     monkeypatch.setenv(naming.LABELS_ENV, " io.example.run=42 , io.example.owner=me ")
-    assert samples.image_tag(samples.load("monorepo"), "optimised", target="api") == "team/dockopt-x/monorepo:optimised-api"
+    tag = samples.image_tag(samples.load("monorepo"), "optimised", target="api")
+    assert tag == "team/dockopt-x/monorepo:optimised-api"
     assert naming.image_labels("experiment") == {"io.dockopt.managed": "experiment", "io.example.run": "42",
                                                  "io.example.owner": "me"}
 
