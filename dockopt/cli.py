@@ -96,8 +96,9 @@ def _cmd_samples(args: argparse.Namespace) -> int:
 
     table = experiments.build_samples(args.names or None, variants=args.variant, smoke=args.smoke,
                                       progress=not args.quiet)
-    _print_table(table.assign(size=table["size_bytes"].map(human_bytes, na_action="ignore").fillna("–")),
-                 ["sample", "build", "status", "image", "size", "note"])
+    shown = table.assign(size=[human_bytes(None if pd.isna(n) else int(n)) for n in table["size_bytes"]],
+                         image=table["image"].fillna(""), note=table["note"].fillna(""))
+    _print_table(shown, ["sample", "build", "status", "image", "size", "note"])
     counts = table["status"].value_counts()
     print("\n" + ", ".join(f"{counts.get(s, 0)} {s}" for s in experiments.BUILD_STATUSES))
     return 1 if counts.get("failed", 0) else 0

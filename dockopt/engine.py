@@ -258,8 +258,9 @@ def import_rootfs(tar: IO[bytes] | Iterable[bytes] | bytes, ref: str, *, changes
     return inspect_image(ref).id
 
 
-def load_image(archive: IO[bytes] | bytes) -> list[str]:
-    """``docker load`` an archive; returns the names/ids the engine reports."""
+def load_image(archive: IO[bytes] | bytes | Iterable[bytes]) -> list[str]:
+    """``docker load`` an archive (file, bytes, or chunks streamed as they are made); returns the
+    names/ids the engine reports."""
     with engine_errors("loading an image archive"):
         loaded = []
         for msg in api().load_image(archive):

@@ -150,7 +150,7 @@ def load(specs: Sequence[ImageSpec], *, present: Sequence[str] = ()) -> list[str
     ``present``: diff ids of a leading run of layers the engine already has (a parent image's
     ``RootFS.Layers``); the engine only opens a layer file whose chain it lacks, so those are left out.
     """
-    return engine.load_image(_archive_stream(specs, present=present))  # type: ignore[arg-type]
+    return engine.load_image(_archive_stream(specs, present=present))
 
 
 def _archive_stream(specs: Sequence[ImageSpec], *, present: Sequence[str] = (),
