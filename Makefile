@@ -12,8 +12,10 @@ all: setup samples report          ## set everything up, build every sample, ren
 test: lint suite                   ## lint, then set everything up (test extras too) and run the whole suite
 
 lint: venv                         ## ruff (style, imports, bugbear...) and mypy over the package; config in pyproject.toml
-	$(BIN)/ruff check dockopt tests benchmarks notebooks/conftest.py
-	$(BIN)/mypy
+	@status=0; \
+	$(BIN)/ruff check dockopt tests benchmarks notebooks/conftest.py || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 suite: setup                       ## the whole test suite: unit, integration, notebooks (nbval)
 	./scripts/system-deps.sh --test
