@@ -34,6 +34,11 @@ def _print_table(df: pd.DataFrame, columns: Sequence[str] | None = None) -> None
         print(shown.to_string(index=False) if len(shown) else "(nothing)")
 
 
+def _sizes(size_bytes: pd.Series) -> list[str]:
+    """Human sizes for a column of byte counts that may hold NA (nothing built, image missing)."""
+    return [human_bytes(None if pd.isna(n) else int(n)) for n in size_bytes]
+
+
 def _cmd_engine(args: argparse.Namespace) -> int:
     from . import engine
 
@@ -80,9 +85,11 @@ def _cmd_bases(args: argparse.Namespace) -> int:
 
     if args.action == "ensure":
         df = bases.ensure(args.references or None, progress=not args.quiet)
-        _print_table(df, ["reference", "action", "status", "size_bytes", "duration_s"])
+        _print_table(df.assign(size=_sizes(df["size_bytes"]), took=[human_seconds(t) for t in df["duration_s"]]),
+                     ["reference", "action", "status", "size", "took"])
     else:
-        _print_table(bases.catalog(), ["reference", "role", "status", "size_bytes", "notes"])
+        df = bases.catalog()
+        _print_table(df.assign(size=_sizes(df["size_bytes"])), ["reference", "role", "status", "size", "notes"])
     return 0
 
 
@@ -96,7 +103,7 @@ def _cmd_samples(args: argparse.Namespace) -> int:
 
     table = experiments.build_samples(args.names or None, variants=args.variant, smoke=args.smoke,
                                       progress=not args.quiet)
-    shown = table.assign(size=[human_bytes(None if pd.isna(n) else int(n)) for n in table["size_bytes"]],
+    shown = table.assign(size=_sizes(table["size_bytes"]),
                          image=table["image"].fillna(""), note=table["note"].fillna(""))
     _print_table(shown, ["sample", "build", "status", "image", "size", "note"])
     counts = table["status"].value_counts()
