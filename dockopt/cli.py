@@ -73,9 +73,9 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from .lint import hadolint
+    from .lint import hadolint_all
 
-    df = pd.concat([hadolint(f) for f in args.dockerfiles], ignore_index=True)
+    df = hadolint_all(args.dockerfiles)
     _print_table(df)
     return 1 if (df["level"] == "error").any() else 0
 
