@@ -6,8 +6,8 @@ through ``DOCKOPT_LABELS``, so sample and experiment images built by tests and b
 (which inherit the environment) never take the tags ``make all`` made. Before the first test it
 records the images in the default namespace (``dockopt-sample/...``), adding a sentinel under a tag
 the suite builds when that tag is absent; ``tests/integration/test_isolation.py`` runs last and
-checks that the suite wrote nothing there and that every one of them survived. At the end the session's images are removed: exactly those
-carrying its label.
+checks that the suite wrote nothing there and that every one of them survived. At the end the
+session's images are removed: exactly those carrying its label.
 """
 
 from __future__ import annotations
