@@ -5,11 +5,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 DOCKOPT := $(BIN)/dockopt
 
-.PHONY: all test setup venv engine system bases samples report unit integration notebooks bench clean-reports
+.PHONY: all test lint suite setup venv engine system bases samples report unit integration notebooks bench clean-reports
 
 all: setup samples report          ## set everything up, build every sample, render the reports
 
-test: setup                        ## set everything up (test extras too) and run the whole suite
+test: lint suite                   ## lint, then set everything up (test extras too) and run the whole suite
+
+lint: venv                         ## ruff (style, imports, bugbear...) and mypy over the package; config in pyproject.toml
+	@status=0; \
+	$(BIN)/ruff check dockopt tests benchmarks notebooks/conftest.py || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
+
+suite: setup                       ## the whole test suite: unit, integration, notebooks (nbval)
 	./scripts/system-deps.sh --test
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env tests notebooks
 

@@ -20,8 +20,9 @@ import sys
 import time
 
 from dockopt import bases, engine
-from dockopt.bases.catalog import LABEL_STANDIN, is_standin_of
+from dockopt.bases.catalog import is_standin_of
 from dockopt.bases.debs import cache_dir
+from dockopt.naming import LABEL_STANDIN
 
 COLD_GOAL_S = 180.0
 WARM_GOAL_S = 5.0

@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/sample_sizes.py [--csv benchmarks/out/sample_sizes.csv] [SAMPLE ...]
 
 Columns: naive and optimised bytes, reduction % (target: Node >= 80, Vue >= 90, Go >= 97,
-Java >= 65, Python >= 50), which base each used (upstream, or a local stand-in: the image label
-io.dockopt.standin), and the floor - runtime base + the app's artefacts - with the optimised
+Java >= 65, Python >= 50), which base each used and what the engine has there (bases.probe:
+stand-in, pulled, local or builtin), and the floor - runtime base + the app's artefacts - with the optimised
 image's distance above it (goal: <= 10 %). Exit code 1 if a target or the floor goal is missed.
 """
 
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from dockopt import samples
+from dockopt import experiments, samples
 
 
 def _mb(n: float) -> str:
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     chosen = [samples.load(n) for n in args.samples] if args.samples else samples.all_samples()
     started = time.monotonic()
-    df = samples.measure_sizes(chosen)
+    df = experiments.measure_sizes(chosen)
     wall = time.monotonic() - started
 
     measured = df[df["skipped"].isna()].copy()
@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         reduction=measured["reduction_pct"].map(lambda p: f"{p:.1f} %"),
         target=measured["target_pct"].map(lambda p: "-" if p != p or p is None else f">= {p:.0f} %"),
         ok=measured["meets_target"].map(lambda v: "-" if v is None or v != v else ("yes" if v else "NO")),
-        naive_base=measured["naive_base"] + " (" + measured["naive_base_kind"] + ")",
-        runtime_base=measured["runtime_base"] + " (" + measured["runtime_base_kind"] + ")",
+        naive_base=measured["naive_base"] + " (" + measured["naive_base_status"] + ")",
+        runtime_base=measured["runtime_base"] + " (" + measured["runtime_base_status"] + ")",
         floor=measured["floor_bytes"].map(_mb),
         above_floor=measured["floor_distance_pct"].map(lambda p: f"{p:+.1f} %"),
     )[["sample", "service", "naive", "optimised", "reduction", "target", "ok", "floor", "above_floor",

@@ -56,7 +56,8 @@ class BuildResult:
 
     @property
     def base_images(self) -> tuple[str, ...]:
-        """The base image references this build resolved (``FROM`` lines), as written."""
+        """The base image references this build resolved (``FROM`` lines), as written: what
+        ``report.provenance`` checks for stand-ins."""
         return base_images_of(self.steps)
 
     @property
@@ -66,18 +67,12 @@ class BuildResult:
 
 
 _METADATA_STEP = "[internal] load metadata for "
-# Every base image resolved by builds in this process: reports say which of them were stand-ins.
-_bases_seen: dict[str, None] = {}
 
 
 def base_images_of(steps: pd.DataFrame) -> tuple[str, ...]:
+    """The base image references a build's steps resolved (one ``load metadata`` step each), as written."""
     names = steps.loc[steps["name"].str.startswith(_METADATA_STEP), "name"]
     return tuple(engine.short_reference(n[len(_METADATA_STEP):].strip()) for n in names)
-
-
-def bases_seen() -> tuple[str, ...]:
-    """Base image references resolved by every build in this process, first use first."""
-    return tuple(_bases_seen)
 
 
 def _ignore_patterns(context: Path, dockerfile: Path) -> list[str] | None:
@@ -98,7 +93,7 @@ def _context_tar(ctx: Path, ignore: list[str] | None, dockerfile_name: str,
     the whole tar for a bare Dockerfile.
     """
     files = sorted(docker.utils.exclude_paths(str(ctx), ignore or [], dockerfile=dockerfile_name))
-    out = tempfile.TemporaryFile()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller sends it, then closes it
     with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as t:
         for rel in files:
             if outside_contents is not None and rel == dockerfile_name:
@@ -156,7 +151,7 @@ def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = 
     # The SDK's helper places a Dockerfile from outside the context into the tar under a unique name.
     dockerfile_name, outside_contents = docker.api.build.process_dockerfile(
         str(df.relative_to(ctx)) if inside else str(df), str(ctx))
-    tar = _context_tar(ctx, _ignore_patterns(ctx, df), dockerfile_name, outside_contents)
+    tar = _context_tar(ctx, _ignore_patterns(ctx, df), str(dockerfile_name), outside_contents)
     params = {
         "t": tag,
         "dockerfile": dockerfile_name,
@@ -186,8 +181,6 @@ def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = 
     if outcome.error is not None or outcome.image_id is None:
         raise failure(outcome, dockerfile=str(df))
     image_id = outcome.image_id
-    size = int(engine.inspect_image(image_id).get("Size") or 0)
-    result = BuildResult(image_id=image_id, tags=(tag,) if tag else (), wall_s=wall_s, size_bytes=size,
-                         context=str(ctx), dockerfile=str(df), target=target, steps=outcome.steps)
-    _bases_seen.update(dict.fromkeys(result.base_images))
-    return result
+    size = engine.inspect_image(image_id).size_bytes
+    return BuildResult(image_id=image_id, tags=(tag,) if tag else (), wall_s=wall_s, size_bytes=size,
+                       context=str(ctx), dockerfile=str(df), target=target, steps=outcome.steps)

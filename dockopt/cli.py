@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import CheckFailed, DockoptError
+from .units import human_bytes, human_seconds
 
 
 def _kv(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
@@ -31,6 +32,11 @@ def _print_table(df: pd.DataFrame, columns: Sequence[str] | None = None) -> None
     with pd.option_context("display.max_rows", 500, "display.max_columns", 20, "display.width", 200,
                            "display.max_colwidth", 70):
         print(shown.to_string(index=False) if len(shown) else "(nothing)")
+
+
+def _sizes(size_bytes: pd.Series) -> list[str]:
+    """Human sizes for a column of byte counts that may hold NA (nothing built, image missing)."""
+    return [human_bytes(None if pd.isna(n) else int(n)) for n in size_bytes]
 
 
 def _cmd_engine(args: argparse.Namespace) -> int:
@@ -52,7 +58,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(steps.to_json(orient="records", date_format="iso"))
         return 0
     _print_table(steps, ["stage", "index", "total", "instruction", "cached", "duration_s"])
-    print(f"\n{result.ref}: {result.size_bytes / 1e6:.1f} MB, {result.wall_s:.1f} s, "
+    print(f"\n{result.ref}: {human_bytes(result.size_bytes)}, {human_seconds(result.wall_s)}, "
           f"{result.cached_steps}/{len(result.dockerfile_steps)} steps cached")
     return 0
 
@@ -62,14 +68,14 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
     df = layers(args.image)
     _print_table(df, ["layer", "size_bytes", "empty", "instruction"])
-    print(f"\ntotal {df['size_bytes'].sum() / 1e6:.1f} MB in {int((~df['empty']).sum())} layers")
+    print(f"\ntotal {human_bytes(int(df['size_bytes'].sum()))} in {int((~df['empty']).sum())} layers")
     return 0
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from .lint import hadolint
+    from .lint import hadolint_all
 
-    df = pd.concat([hadolint(f) for f in args.dockerfiles], ignore_index=True)
+    df = hadolint_all(args.dockerfiles)
     _print_table(df)
     return 1 if (df["level"] == "error").any() else 0
 
@@ -79,48 +85,30 @@ def _cmd_bases(args: argparse.Namespace) -> int:
 
     if args.action == "ensure":
         df = bases.ensure(args.references or None, progress=not args.quiet)
-        _print_table(df, ["reference", "action", "status", "size_bytes", "duration_s"])
+        _print_table(df.assign(size=_sizes(df["size_bytes"]), took=[human_seconds(t) for t in df["duration_s"]]),
+                     ["reference", "action", "status", "size", "took"])
     else:
-        _print_table(bases.catalog(), ["reference", "role", "status", "size_bytes", "notes"])
+        df = bases.catalog()
+        _print_table(df.assign(size=_sizes(df["size_bytes"])), ["reference", "role", "status", "size", "notes"])
     return 0
 
 
 def _cmd_samples(args: argparse.Namespace) -> int:
-    from . import samples
-
     if args.action == "list":
+        from . import samples
+
         _print_table(samples.samples_table())
         return 0
-    from .errors import NeedsRegistry
+    from . import experiments
 
-    chosen = args.names or samples.names()
-    failed = 0
-    rows = []
-    for name in chosen:
-        sample = samples.load(name)
-        for spec in sample.builds():
-            if args.variant and spec.variant not in args.variant:
-                continue
-            row = {"sample": name, "build": spec.label, "image": None, "size_bytes": None, "healthy": None,
-                   "note": spec.reason}
-            if spec.buildable:
-                try:
-                    result = samples.build_sample(sample, spec.variant, spec.base, target=spec.target,
-                                                  progress=not args.quiet)
-                    row.update(image=result.ref, size_bytes=result.size_bytes)
-                    if args.smoke and spec.variant in ("naive", "optimised"):
-                        samples.smoke(sample, result.ref, target=spec.target)
-                        row["healthy"] = True
-                except NeedsRegistry as exc:
-                    row["note"] = exc.message
-                except DockoptError as exc:
-                    failed += 1
-                    row.update(healthy=False, note=exc.message.splitlines()[0])
-            rows.append(row)
-    table = pd.DataFrame(rows)
-    table["size_bytes"] = table["size_bytes"].astype("Int64")
-    _print_table(table)
-    return 1 if failed else 0
+    table = experiments.build_samples(args.names or None, variants=args.variant, smoke=args.smoke,
+                                      progress=not args.quiet)
+    shown = table.assign(size=_sizes(table["size_bytes"]),
+                         image=table["image"].fillna(""), note=table["note"].fillna(""))
+    _print_table(shown, ["sample", "build", "status", "image", "size", "note"])
+    counts = table["status"].value_counts()
+    print("\n" + ", ".join(f"{counts.get(s, 0)} {s}" for s in experiments.BUILD_STATUSES))
+    return 1 if counts.get("failed", 0) else 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

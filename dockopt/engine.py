@@ -14,7 +14,8 @@ import json
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import IO, Any
 
 import docker
@@ -22,20 +23,21 @@ import docker.errors
 import requests.exceptions
 
 from .errors import (
+    BuildFailed,
+    DockerfileError,
     DockoptError,
     EngineError,
     EngineUnavailable,
     ImageNotFound,
+    NeedsRegistry,
     RegistryUnreachable,
 )
+from .naming import LABEL_MANAGED
 
 START_HINT = (
     "start a Docker Engine: `make engine` (Debian/Ubuntu, as root: installs docker.io and starts dockerd), "
     "Docker Desktop elsewhere, or set DOCKER_HOST to a reachable engine"
 )
-
-# Labels dockopt puts on what it creates, so it only ever removes its own things.
-LABEL_MANAGED = "io.dockopt.managed"
 
 
 @contextlib.contextmanager
@@ -101,17 +103,74 @@ def info() -> EngineInfo:
 # --- images -------------------------------------------------------------------------------
 
 
-def inspect_image(ref: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the engine knows about one local image (``docker image inspect``), typed.
+
+    ``labels`` are the image config's labels (read-only; inherited from the image's bases),
+    ``healthcheck`` the HEALTHCHECK test (``()`` when none), ``exposed_ports`` as ``"8080/tcp"``,
+    ``layers`` the layer diff ids oldest first, ``digests`` the registry digests (empty for an
+    image that was built or loaded here, never pulled).
+    """
+
+    id: str
+    size_bytes: int
+    tags: tuple[str, ...]
+    digests: tuple[str, ...]
+    labels: Mapping[str, str] = field(hash=False)
+    user: str
+    healthcheck: tuple[str, ...]
+    exposed_ports: tuple[str, ...]
+    entrypoint: tuple[str, ...]
+    cmd: tuple[str, ...]
+    layers: tuple[str, ...]
+    created: str
+
+    @property
+    def has_healthcheck(self) -> bool:
+        """Whether the config defines a HEALTHCHECK (and does not disable it with ``NONE``)."""
+        return bool(self.healthcheck) and self.healthcheck[0] != "NONE"
+
+    @property
+    def runs_as_root(self) -> bool:
+        return self.user.split(":")[0] in ("", "root", "0")
+
+    @classmethod
+    def from_inspect(cls, attrs: Mapping[str, Any]) -> ImageInfo:
+        """From the engine's inspect JSON (any field may be missing or null)."""
+        config = attrs.get("Config") or {}
+        return cls(
+            id=str(attrs.get("Id") or ""),
+            size_bytes=int(attrs.get("Size") or 0),
+            tags=tuple(t for t in attrs.get("RepoTags") or () if t != "<none>:<none>"),
+            digests=tuple(attrs.get("RepoDigests") or ()),
+            labels=MappingProxyType(dict(config.get("Labels") or {})),
+            user=str(config.get("User") or ""),
+            healthcheck=tuple((config.get("Healthcheck") or {}).get("Test") or ()),
+            exposed_ports=tuple(sorted(config.get("ExposedPorts") or {})),
+            entrypoint=tuple(config.get("Entrypoint") or ()),
+            cmd=tuple(config.get("Cmd") or ()),
+            layers=tuple((attrs.get("RootFS") or {}).get("Layers") or ()),
+            created=str(attrs.get("Created") or ""),
+        )
+
+
+def inspect_image(ref: str) -> ImageInfo:
+    """The image at ``ref`` (tag or id); ``ImageNotFound`` when the engine has none."""
     with engine_errors(f"inspecting image {ref!r}"):
-        return api().inspect_image(ref)
+        return ImageInfo.from_inspect(api().inspect_image(ref))
+
+
+def find_image(ref: str) -> ImageInfo | None:
+    """The image at ``ref``, or None when the engine has none."""
+    try:
+        return inspect_image(ref)
+    except ImageNotFound:
+        return None
 
 
 def image_exists(ref: str) -> bool:
-    try:
-        inspect_image(ref)
-    except ImageNotFound:
-        return False
-    return True
+    return find_image(ref) is not None
 
 
 def image_history(ref: str) -> list[dict[str, Any]]:
@@ -142,27 +201,42 @@ def tag_image(image: str, ref: str) -> None:
 
 
 def remove_image(ref: str, *, force: bool = False) -> None:
-    with engine_errors(f"removing image {ref!r}"):
-        with contextlib.suppress(docker.errors.ImageNotFound):
-            api().remove_image(ref, force=force, noprune=False)
+    with engine_errors(f"removing image {ref!r}"), contextlib.suppress(docker.errors.ImageNotFound):
+        api().remove_image(ref, force=force, noprune=False)
+
+
+# How an engine says that a registry host could not be reached at all (as opposed to a registry
+# that answered "denied" or "manifest unknown"), across 20.10 and current engines.
+_UNREACHABLE = re.compile(r"no such host|dial tcp|i/o timeout|connection refused|TLS handshake|"
+                          r"network is unreachable|context deadline exceeded", re.I)
+_PULL_HINT = "check network access to the registry, or use a local image"
+
+
+def registry_unreachable(text: str) -> bool:
+    """Whether an engine error text says a registry host did not answer (the one such check)."""
+    return bool(_UNREACHABLE.search(text))
 
 
 def pull(ref: str, *, timeout_s: float = 120) -> str:
-    """Pull ``ref``; returns the image id. ``RegistryUnreachable`` if no registry answers."""
+    """Pull ``ref``; returns the image id. ``RegistryUnreachable`` if the pull fails; its
+    ``host_unreachable`` says whether the registry did not answer at all."""
     repo, tag = split_reference(ref)
     started = time.monotonic()
     with engine_errors(f"pulling {ref}"):
         try:
             for event in api().pull(repo, tag=tag, stream=True, decode=True):
                 if "error" in event:
-                    raise RegistryUnreachable(f"cannot pull {ref}: {event['error']}",
-                                              hint="check network access to the registry, or use a local image")
+                    text = str(event["error"])
+                    raise RegistryUnreachable(f"cannot pull {ref}: {text}", hint=_PULL_HINT,
+                                              host_unreachable=registry_unreachable(text))
                 if time.monotonic() - started > timeout_s:
-                    raise RegistryUnreachable(f"pulling {ref} took longer than {timeout_s:.0f}s")
+                    raise RegistryUnreachable(f"pulling {ref} took longer than {timeout_s:.0f}s", hint=_PULL_HINT,
+                                              host_unreachable=True)
         except docker.errors.APIError as exc:
-            raise RegistryUnreachable(f"cannot pull {ref}: {_explain(exc)}",
-                                      hint="check network access to the registry, or use a local image") from exc
-        return api().inspect_image(ref)["Id"]
+            text = _explain(exc)
+            raise RegistryUnreachable(f"cannot pull {ref}: {text}", hint=_PULL_HINT,
+                                      host_unreachable=registry_unreachable(text)) from exc
+    return inspect_image(ref).id
 
 
 def import_rootfs(tar: IO[bytes] | Iterable[bytes] | bytes, ref: str, *, changes: Sequence[str] = ()) -> str:
@@ -181,11 +255,12 @@ def import_rootfs(tar: IO[bytes] | Iterable[bytes] | bytes, ref: str, *, changes
             msg = json.loads(line)
             if "error" in msg:
                 raise EngineError(f"importing {ref}: {msg['error']}")
-    return inspect_image(ref)["Id"]
+    return inspect_image(ref).id
 
 
-def load_image(archive: IO[bytes] | bytes) -> list[str]:
-    """``docker load`` an archive; returns the names/ids the engine reports."""
+def load_image(archive: IO[bytes] | bytes | Iterable[bytes]) -> list[str]:
+    """``docker load`` an archive (file, bytes, or chunks streamed as they are made); returns the
+    names/ids the engine reports."""
     with engine_errors("loading an image archive"):
         loaded = []
         for msg in api().load_image(archive):
@@ -217,7 +292,8 @@ def build_stream(context_tar: IO[bytes], params: Mapping[str, Any]) -> Iterator[
     The SDK's ``build()`` has no way to ask for BuildKit, so this uses its transport directly;
     ``/build?version=2`` is served by Engine 20.10 and by current engines alike.
     """
-    a = api()
+    # The SDK's transport helpers are private and untyped; they are what its own build() uses.
+    a: Any = api()
     query = {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in params.items() if v is not None}
     query["version"] = "2"
     with engine_errors("building an image"):
@@ -255,9 +331,10 @@ def running(image: str, *, ports: Sequence[int] = (), env: Mapping[str, str] | N
     """Start ``image`` with ``ports`` published on 127.0.0.1 (random host ports); always removed."""
     c = client()
     with engine_errors(f"starting a container from {image}"):
+        # ("127.0.0.1", None): a random free host port on loopback only (the stubs expect an int port)
+        published: Any = {f"{p}/tcp": ("127.0.0.1", None) for p in ports}
         container = c.containers.run(image, command=list(command) if command else None, detach=True,
-                                     environment=dict(env or {}), user=user,
-                                     ports={f"{p}/tcp": ("127.0.0.1", None) for p in ports},
+                                     environment=dict(env or {}), user=user, ports=published,
                                      labels={LABEL_MANAGED: "container"})
     try:
         with engine_errors(f"inspecting container {container.short_id}"):
@@ -267,7 +344,7 @@ def running(image: str, *, ports: Sequence[int] = (), env: Mapping[str, str] | N
                 bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{p}/tcp") or []
                 if bindings:
                     mapped[p] = int(bindings[0]["HostPort"])
-        yield RunningContainer(id=container.id, image=image, ports=mapped)
+        yield RunningContainer(id=container.id or "", image=image, ports=mapped)
     finally:
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError, requests.exceptions.RequestException):
             container.remove(force=True, v=True)
@@ -298,19 +375,17 @@ def exec_in(container_id: str, command: Sequence[str]) -> tuple[int, str]:
 #   "dockerfile parse error on line 3: unknown instruction: RUNN"
 _PARSE_ERROR = re.compile(r"dockerfile parse error (?:on )?line (\d+): (.+)", re.I)
 _TARGET_ERROR = re.compile(r"target stage \"?([^\" ]+)\"? could not be found", re.I)
+_METADATA_STEP = "[internal] load metadata for "  # BuildKit's step that resolves a FROM image
 _LLB_ERROR = re.compile(r"failed to create LLB definition: (.+)", re.I)
 # A base image that is neither local nor pullable.
 _RESOLVE_ERROR = re.compile(
     r"(?:failed to resolve source metadata for|pull access denied for|failed to do request: Head \"?https?://[^/]+/v2/)"
     r"\s*([^\s:,\"]+(?::[^\s,\"/]+)?)?", re.I)
-_NO_SUCH_HOST = re.compile(r"no such host|dial tcp|i/o timeout|connection refused|TLS handshake", re.I)
 
 
 def map_build_error(message: str, *, dockerfile: str, step: str | None = None, instruction: str | None = None,
                     log_tail: Sequence[str] = ()) -> DockoptError:
     """The one mapping from a failed BuildKit build to a DockoptError."""
-    from .errors import BuildFailed, DockerfileError, NeedsRegistry
-
     text = message.strip()
     m = _PARSE_ERROR.search(text)
     if m:
@@ -320,9 +395,9 @@ def map_build_error(message: str, *, dockerfile: str, step: str | None = None, i
     if m:
         return DockerfileError(f"build target {m.group(1)!r} is not a stage of this Dockerfile", path=dockerfile,
                                hint="name one of the `FROM ... AS <name>` stages, or leave target out")
-    metadata_step = bool(step and step.startswith("[internal] load metadata for "))
-    if _RESOLVE_ERROR.search(text) or metadata_step or (step is None and _NO_SUCH_HOST.search(text)):
-        ref = step.removeprefix("[internal] load metadata for ").strip() if metadata_step else _referenced_image(text)
+    metadata_step = step.removeprefix(_METADATA_STEP).strip() if step and step.startswith(_METADATA_STEP) else None
+    if _RESOLVE_ERROR.search(text) or metadata_step or (step is None and registry_unreachable(text)):
+        ref = metadata_step or _referenced_image(text)
         ref = short_reference(ref) if ref else None
         return NeedsRegistry(f"needs registry access for {ref or 'a base image'}: {text.splitlines()[-1][:300]}",
                              reference=ref,
@@ -390,7 +465,7 @@ def copy_from_image(image: str, path: str) -> bytes:
                                         labels={LABEL_MANAGED: "container"})
     try:
         with engine_errors(f"reading {path} from {image}"):
-            stream, _ = api().get_archive(container.id, path)
+            stream, _ = api().get_archive(container.id or "", path)
             return b"".join(stream)
     finally:
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError, requests.exceptions.RequestException):

@@ -6,6 +6,11 @@ notebooks can print it without a traceback.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 class DockoptError(Exception):
     """Base of every error dockopt raises on purpose."""
@@ -32,7 +37,15 @@ class ImageNotFound(DockoptError):
 
 
 class RegistryUnreachable(DockoptError):
-    """A pull or push needed a registry that cannot be reached from here."""
+    """A pull or push needed a registry that cannot be reached from here.
+
+    ``host_unreachable``: the registry did not answer at all (no route, DNS, TLS, timeout), as
+    opposed to answering with a refusal such as "manifest unknown".
+    """
+
+    def __init__(self, message: str, *, host_unreachable: bool = False, hint: str | None = None) -> None:
+        self.host_unreachable = host_unreachable
+        super().__init__(message, hint=hint)
 
 
 # --- builds -----------------------------------------------------------------------------
@@ -97,7 +110,14 @@ class AnalysisError(DockoptError):
 
 
 class BaseUnavailable(DockoptError):
-    """A base image can be neither found locally, pulled, nor built as a stand-in."""
+    """A base image can be neither found locally, pulled, nor built as a stand-in.
+
+    ``frame``: when raised by ``bases.ensure``, its whole table (one row per reference).
+    """
+
+    def __init__(self, message: str, *, frame: pd.DataFrame | None = None, hint: str | None = None) -> None:
+        self.frame = frame
+        super().__init__(message, hint=hint)
 
 
 class SampleError(DockoptError):
@@ -121,6 +141,10 @@ class ProcessFailed(DockoptError):
 
 class ReportError(DockoptError):
     """A notebook could not be executed or rendered into a report."""
+
+
+class ConfigError(DockoptError):
+    """A setting dockopt reads from the environment (``DOCKOPT_*``) is malformed."""
 
 
 class CheckFailed(DockoptError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -30,3 +31,9 @@ def hadolint(dockerfile: str | os.PathLike[str]) -> pd.DataFrame:
     rows = [{"dockerfile": str(path), "line": f.get("line"), "code": f.get("code"), "level": f.get("level"),
              "message": f.get("message")} for f in findings]
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def hadolint_all(dockerfiles: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """Each row is one hadolint finding in any of ``dockerfiles`` (columns as ``hadolint``)."""
+    frames = [hadolint(f) for f in dockerfiles]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FINDING_COLUMNS)

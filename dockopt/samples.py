@@ -5,6 +5,11 @@ turns it into a frozen :class:`Sample`; ``all_samples()`` loads every one; ``sam
 is the overview as a DataFrame. A manifest that is missing a field, has a wrong type, or names
 a file that does not exist raises ``SampleError`` naming the manifest and the field.
 
+The build matrix lives here too: ``Sample.builds()`` lists every image of a sample (with the reason
+where one cannot be built here) and ``build_request()`` says how to build one (Dockerfile, target,
+build args, tag, labels). Nothing here talks to the engine: ``dockopt.experiments`` builds,
+smoke-tests and measures.
+
 Manifest schema (TOML)::
 
     name = "node-express"            # must equal the directory name
@@ -51,26 +56,21 @@ Manifest schema (TOML)::
 from __future__ import annotations
 
 import os
-import shutil
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import naming
 from .errors import NeedsRegistry, SampleError
-
-import tomllib
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .build import BuildResult
-    from .smoke import SmokeResult
-
 MANIFEST = "dockopt.toml"
 STACKS = ("node", "vue", "go", "python", "java", "dotnet", "monorepo")
 VARIANTS = ("naive", "optimised")
-IMAGE_REPO = "dockopt-sample"
 
 
 def samples_dir() -> Path:
@@ -210,11 +210,15 @@ class Sample:
     def services(self, variant: str = "optimised") -> tuple[Service, ...]:
         """What runs from this Dockerfile: the service targets, else the image itself."""
         targets = [t for t in self.targets if t.service and variant in t.dockerfiles]
-        if targets:
-            return tuple(Service(t.name, t.name, t.port or self.port, t.health_path or self.health_path, t.base)
-                         for t in targets)
-        default = self.base(self.default_base).image if self.default_base else None
-        return (Service(self.name, None, self.port, self.health_path, default),)
+        return tuple(self.service(t.name) for t in targets) if targets else (self.service(),)
+
+    def service(self, target: str | None = None) -> Service:
+        """The service a ``target`` runs (default: the image itself, on the default runtime base)."""
+        if target is None:
+            default = self.base(self.default_base).image if self.default_base else None
+            return Service(self.name, None, self.port, self.health_path, default)
+        t = self.target(target)
+        return Service(t.name, t.name, t.port or self.port, t.health_path or self.health_path, t.base)
 
     def builds(self) -> tuple[BuildSpec, ...]:
         """The whole build matrix: naive, optimised on every base variant, every extra Dockerfile,
@@ -259,18 +263,23 @@ class _Reader:
             raise self._fail(key, f"expected {names}, got {type(value).__name__} {value!r}")
         return value
 
-    def table(self, key: str, *, required: bool = True) -> _Reader | None:
-        value = self.get(key, dict, required=required)
-        return None if value is None else _Reader(self.path, value, f"{self.prefix}{key}.")
+    def table(self, key: str) -> _Reader:
+        return _Reader(self.path, self.get(key, dict), f"{self.prefix}{key}.")
 
-    def file(self, root: Path, key: str, *, required: bool = True) -> Path | None:
-        rel = self.get(key, str, required=required)
-        if rel is None:
-            return None
-        path = (root / rel)
+    def optional_table(self, key: str) -> _Reader | None:
+        return self.table(key) if key in self.data else None
+
+    def file(self, root: Path, key: str) -> Path:
+        rel = self.get(key, str)
+        path = root / rel
         if not path.exists():
             raise self._fail(key, f"{rel!r} does not exist in {root}")
         return path
+
+    def optional_file(self, root: Path, key: str, *, required: bool = False) -> Path | None:
+        if key in self.data or required:
+            return self.file(root, key)
+        return None
 
     def unknown(self, allowed: set[str]) -> None:
         extra = sorted(set(self.data) - allowed)
@@ -309,13 +318,11 @@ def load_manifest(path: Path | str) -> Sample:
 
     # Dockerfiles
     dfs = top.table("dockerfiles")
-    assert dfs is not None
     for role in VARIANTS:
         dfs.get(role, dict)
     dockerfiles = []
     for role in dfs.data:
         t = dfs.table(role)
-        assert t is not None
         t.unknown({"path", "target", "registry_only", "reason", "description"})
         spec_registry_only = t.get("registry_only", bool, required=False, default=False)
         dockerfiles.append(DockerfileSpec(
@@ -325,8 +332,8 @@ def load_manifest(path: Path | str) -> Sample:
 
     # Targets
     targets = []
-    tt = top.table("targets", required=False)
-    for tname in (tt.data if tt else {}):
+    tt = top.optional_table("targets") or _Reader(path, {}, "targets.")
+    for tname in tt.data:
         t = tt.table(tname)
         t.unknown({"stage", "service", "port", "health_path", "dockerfiles", "description", "base"})
         roles = tuple(t.get("dockerfiles", list, required=False, default=["optimised"]))
@@ -335,14 +342,15 @@ def load_manifest(path: Path | str) -> Sample:
                 raise t._fail("dockerfiles", f"{r!r} is not a Dockerfile role of this sample")
         targets.append(Target(name=tname, stage=t.get("stage", str, required=False, default=tname),
                               service=t.get("service", bool, required=False, default=False),
-                              port=t.get("port", int, required=False), health_path=t.get("health_path", str, required=False),
+                              port=t.get("port", int, required=False),
+                              health_path=t.get("health_path", str, required=False),
                               dockerfiles=roles, description=t.get("description", str, required=False),
                               base=t.get("base", str, required=False)))
 
     # Bases
     base_arg = default_base = None
     bases: list[BaseVariant] = []
-    bt = top.table("bases", required=False)
+    bt = top.optional_table("bases")
     if bt is not None:
         bt.unknown({"arg", "default", "variants"})
         base_arg = bt.get("arg", str)
@@ -362,12 +370,12 @@ def load_manifest(path: Path | str) -> Sample:
     ct = top.table("cache")
     ct.unknown({"touch", "dependency", "bump_from", "bump_to", "bump_dir", "bump_files", "reason"})
     dependency = ct.get("dependency", str, required=False)
-    bump_dir = ct.file(root, "bump_dir", required=dependency is not None)
+    bump_dir = ct.optional_file(root, "bump_dir", required=dependency is not None)
     bump_files = tuple(ct.get("bump_files", list, required=dependency is not None, default=[]))
     for f in bump_files:
         if not isinstance(f, str):
             raise ct._fail("bump_files", f"expected file names, got {f!r}")
-        for where in (root, bump_dir):
+        for where in (root, bump_dir) if bump_dir else (root,):
             if not (where / f).is_file():
                 raise ct._fail("bump_files", f"{f!r} does not exist in {where}")
     cache = CacheSpec(touch=ct.file(root, "touch"), dependency=dependency,
@@ -423,12 +431,27 @@ def samples_table(samples: list[Sample] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# --- building and running --------------------------------------------------------------------------
+# --- the build matrix: what one build of a sample asks for ------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """Everything ``dockopt.build`` needs for one image of a sample (``experiments.build_sample`` runs it)."""
+
+    sample: str
+    variant: str
+    context: Path
+    dockerfile: str
+    target: str | None
+    build_args: Mapping[str, str]
+    tag: str
+    labels: Mapping[str, str]
 
 
 def image_tag(sample: Sample, variant: str = "optimised", base: str | None = None, target: str | None = None) -> str:
+    """``<namespace>/<sample>:<variant>[-<base>][-<target>]``; the namespace is ``naming.namespace()``."""
     parts = [variant] + ([base] if base else []) + ([target] if target else [])
-    return f"{IMAGE_REPO}/{sample.name}:{'-'.join(parts)}"
+    return f"{naming.namespace()}/{sample.name}:{'-'.join(parts)}"
 
 
 def check_buildable(sample: Sample, variant: str = "optimised", base: str | None = None) -> None:
@@ -445,17 +468,15 @@ def check_buildable(sample: Sample, variant: str = "optimised", base: str | None
             raise NeedsRegistry(variant_spec.reason or "needs registry access", reference=variant_spec.image)
 
 
-def build_sample(sample: Sample | str, variant: str = "optimised", base: str | None = None, *,
-                 target: str | None = None, tag: str | None = None, no_cache: bool = False,
-                 progress: bool = True) -> BuildResult:
-    """Build one image of a sample through ``dockopt.build``.
+def build_request(sample: Sample | str, variant: str = "optimised", base: str | None = None, *,
+                  target: str | None = None, tag: str | None = None) -> BuildRequest:
+    """What to build for one image of a sample: Dockerfile, ``--target``, build args, tag and labels.
 
     ``variant`` is a Dockerfile role (naive, optimised, or an extra); ``base`` a value of the
     sample's runtime-base ARG (optimised only; default: the manifest's default); ``target`` a
-    ``--target`` (default: the Dockerfile's own). Raises ``NeedsRegistry`` for what cannot be built here.
+    service or test target (default: the Dockerfile's own). Raises ``NeedsRegistry`` for what
+    cannot be built here and ``SampleError`` for a combination the manifest does not have.
     """
-    from .build import build
-
     if isinstance(sample, str):
         sample = load(sample)
     spec = sample.dockerfile(variant)
@@ -469,141 +490,10 @@ def build_sample(sample: Sample | str, variant: str = "optimised", base: str | N
         t = sample.target(target)
         if spec.role not in t.dockerfiles:
             raise SampleError(f"sample {sample.name!r}: target {target!r} is not in {spec.path.name}")
-        stage = t.stage
-    else:
-        stage = spec.target
-    labels = {"io.dockopt.managed": "sample", "io.dockopt.sample": sample.name, "io.dockopt.variant": variant,
-              "io.dockopt.base": base or (sample.default_base if variant == "optimised" and sample.default_base else "")}
-    return build(sample.root, dockerfile=spec.path.name, target=stage, build_args=build_args,
-                 tag=tag or image_tag(sample, variant, base, target), no_cache=no_cache, labels=labels,
-                 progress=progress)
-
-
-def smoke(sample: Sample | str, image: str, *, target: str | None = None, timeout_s: float = 90) -> SmokeResult:
-    """Start ``image``, wait for Docker's health status (if it has a HEALTHCHECK) and for HTTP 200 on
-    the health path at 127.0.0.1; always removes the container. See :func:`dockopt.smoke.smoke`."""
-    from .smoke import smoke as _smoke
-
-    if isinstance(sample, str):
-        sample = load(sample)
-    return _smoke(sample, image, target=target, timeout_s=timeout_s)
-
-
-# --- cache experiments -------------------------------------------------------------------------------
-
-
-def copy_tree(sample: Sample, dest: Path | str) -> Path:
-    """Copy the sample's directory to ``dest`` (for experiments that edit files); returns ``dest``."""
-    dest = Path(dest)
-    shutil.copytree(sample.root, dest, ignore=shutil.ignore_patterns("node_modules", "__pycache__", ".venv",
-                                                                     "dist", "target", "bin", "obj"),
-                    dirs_exist_ok=True)
-    return dest
-
-
-def touch_source(sample: Sample, tree: Path | str, marker: str = "cache experiment") -> Path:
-    """Append a comment to the manifest's ``touch`` file inside ``tree`` (a copy); returns its path."""
-    rel = sample.cache.touch.relative_to(sample.root)
-    path = Path(tree) / rel
-    comment = {".py": "#", ".toml": "#", ".txt": "#", ".html": None, ".vue": None}.get(path.suffix, "//")
-    text = path.read_text(encoding="utf-8")
-    if comment is None:
-        line = f"\n<!-- {marker} -->\n"
-    else:
-        line = f"\n{comment} {marker}\n"
-    path.write_text(text + line, encoding="utf-8")
-    return path
-
-
-def bump_dependency(sample: Sample, tree: Path | str) -> tuple[Path, ...]:
-    """Replace the dependency files in ``tree`` (a copy) by their bumped versions; returns them."""
-    c = sample.cache
-    if c.dependency is None or c.bump_dir is None:
-        raise SampleError(f"sample {sample.name!r} has no dependency to bump: {c.reason}")
-    out = []
-    for f in c.bump_files:
-        target = Path(tree) / f
-        shutil.copyfile(c.bump_dir / f, target)
-        out.append(target)
-    return tuple(out)
-
-
-# --- sizes: naive vs optimised vs floor --------------------------------------------------------------
-
-#: The issue's size goals: optimised at least this much smaller than naive, per stack.
-SIZE_TARGETS = {"node": 0.80, "vue": 0.90, "go": 0.97, "java": 0.65, "python": 0.50}
-#: The optimised image may exceed its floor (runtime base + the app's artefacts) by at most this.
-FLOOR_TOLERANCE = 0.10
-def base_kind(ref: str | None) -> str:
-    """``upstream`` or ``stand-in`` (the image at ``ref`` is dockopt's stand-in for it); ``none`` for
-    scratch; ``missing`` when the engine does not have it."""
-    from . import engine
-    from .bases.catalog import is_standin_of
-    from .errors import ImageNotFound
-
-    if not ref or ref == "scratch":
-        return "none"
-    try:
-        labels = (engine.inspect_image(ref).get("Config") or {}).get("Labels") or {}
-    except ImageNotFound:
-        return "missing"
-    return "stand-in" if is_standin_of(ref, labels) else "upstream"
-
-
-def _base_size_and_layers(ref: str | None) -> tuple[int, int]:
-    from . import engine
-
-    if not ref or ref == "scratch":
-        return 0, 0
-    info = engine.inspect_image(ref)
-    return int(info.get("Size") or 0), len((info.get("RootFS") or {}).get("Layers") or [])
-
-
-def artefact_bytes(image: str, base_layers: int) -> int:
-    """Bytes of the files the image adds on top of its runtime base's ``base_layers`` layers, as the
-    final filesystem shows them (each path once; overwritten or deleted copies not counted)."""
-    from .image import files
-
-    df = files(image)
-    added = df[(df["layer"] >= base_layers) & df["visible"] & (df["kind"] == "file")]
-    return int(added["size_bytes"].sum())
-
-
-def measure_sizes(samples: list[Sample] | None = None, *, progress: bool = False) -> pd.DataFrame:
-    """Each row is one service of one sample built both ways (default runtime base):
-
-    ``naive_bytes``, ``optimised_bytes``, ``reduction_pct`` against ``target_pct`` (``meets_target``);
-    ``naive_base``/``runtime_base`` with their kind (upstream / stand-in / none); ``floor_bytes`` =
-    runtime base + the app's artefacts (files the optimised image adds on top of its base) and
-    ``floor_distance_pct`` = how far the optimised image is above that floor (``within_floor``: at
-    most ``FLOOR_TOLERANCE``). Registry-only samples get a row with ``skipped`` set to the reason.
-    """
-    import pandas as pd
-
-    rows = []
-    for s in samples if samples is not None else all_samples():
-        if s.registry_only:
-            rows.append({"sample": s.name, "stack": s.stack, "service": s.name, "skipped": s.registry_reason})
-            continue
-        for svc in s.services("optimised"):
-            naive = build_sample(s, "naive", target=svc.target, progress=progress)
-            opt = build_sample(s, "optimised", target=svc.target, progress=progress)
-            base_size, base_layers = _base_size_and_layers(svc.base)
-            floor = base_size + artefact_bytes(opt.ref, base_layers)
-            naive_base = naive.base_images[0] if naive.base_images else None
-            target = SIZE_TARGETS.get(s.stack)
-            reduction = 1 - opt.size_bytes / naive.size_bytes
-            distance = opt.size_bytes / floor - 1 if floor else 0.0
-            rows.append({
-                "sample": s.name, "stack": s.stack, "service": svc.name,
-                "naive_bytes": naive.size_bytes, "optimised_bytes": opt.size_bytes,
-                "reduction_pct": round(100 * reduction, 1),
-                "target_pct": None if target is None else round(100 * target),
-                "meets_target": None if target is None else bool(reduction >= target),
-                "naive_base": naive_base, "naive_base_kind": base_kind(naive_base),
-                "runtime_base": svc.base, "runtime_base_kind": base_kind(svc.base),
-                "floor_bytes": floor, "floor_distance_pct": round(100 * distance, 1),
-                "within_floor": bool(distance <= FLOOR_TOLERANCE),
-                "naive_image": naive.ref, "optimised_image": opt.ref, "skipped": None,
-            })
-    return pd.DataFrame(rows)
+    stage = sample.target(target).stage if target is not None else spec.target
+    labels = naming.image_labels("sample", **{
+        naming.LABEL_SAMPLE: sample.name, naming.LABEL_VARIANT: variant,
+        naming.LABEL_BASE: base or (sample.default_base if variant == "optimised" and sample.default_base else "")})
+    return BuildRequest(sample=sample.name, variant=variant, context=sample.root, dockerfile=spec.path.name,
+                        target=stage, build_args=build_args, tag=tag or image_tag(sample, variant, base, target),
+                        labels=labels)

@@ -1,5 +1,8 @@
-"""Smoke-test a sample image: start it, wait (bounded) until Docker calls it healthy (when the image
-has a HEALTHCHECK) and its health path answers 200 on 127.0.0.1; always remove the container."""
+"""Smoke-test an image: start it, wait (bounded) until Docker calls it healthy (when the image has a
+HEALTHCHECK) and its service's health path answers 200 on 127.0.0.1; always remove the container.
+
+Depends on a ``samples.Service`` (port, health path) only; ``experiments.smoke_sample`` finds the
+service of a sample image."""
 
 from __future__ import annotations
 
@@ -7,22 +10,18 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from . import engine
 from .errors import SmokeFailed
-
-if TYPE_CHECKING:
-    from .samples import Sample
+from .samples import Service
 
 
 @dataclass(frozen=True)
 class SmokeResult:
-    """How one container of a sample image came up. Times are seconds since the container started."""
+    """How one container of an image came up. Times are seconds since the container started."""
 
-    sample: str
+    service: str
     image: str
-    target: str | None
     port: int
     health_path: str
     has_healthcheck: bool
@@ -31,13 +30,6 @@ class SmokeResult:
     healthy_s: float | None      # None when the image defines no HEALTHCHECK
     total_s: float
     body: str
-
-
-def has_healthcheck(image: str) -> bool:
-    """Whether the image's config defines a HEALTHCHECK (and does not disable it)."""
-    hc = (engine.inspect_image(image).get("Config") or {}).get("Healthcheck") or {}
-    test = hc.get("Test") or []
-    return bool(test) and test[0] != "NONE"
 
 
 def _get(url: str, timeout: float) -> tuple[int, str] | None:
@@ -50,16 +42,11 @@ def _get(url: str, timeout: float) -> tuple[int, str] | None:
         return None
 
 
-def smoke(sample: Sample, image: str, *, target: str | None = None, timeout_s: float = 90,
-          poll_s: float = 0.25) -> SmokeResult:
-    """Run ``image`` (built from ``sample``, service ``target`` for multi-service samples) until it is
-    healthy and answers 200 on its health path, within ``timeout_s``; raises ``SmokeFailed``."""
-    if target is not None:
-        t = sample.target(target)
-        port, path = t.port or sample.port, t.health_path or sample.health_path
-    else:
-        port, path = sample.port, sample.health_path
-    wants_health = has_healthcheck(image)
+def smoke(image: str, service: Service, *, timeout_s: float = 90, poll_s: float = 0.25) -> SmokeResult:
+    """Run ``image`` until it is healthy and answers 200 on ``service``'s health path, within
+    ``timeout_s``; raises ``SmokeFailed`` (with the container's last log lines)."""
+    port, path = service.port, service.health_path
+    wants_health = engine.inspect_image(image).has_healthcheck
     with engine.running(image, ports=[port]) as rc:
         started = time.monotonic()
         deadline = started + timeout_s
@@ -95,7 +82,7 @@ def smoke(sample: Sample, image: str, *, target: str | None = None, timeout_s: f
             time.sleep(poll_s)
         total_s = time.monotonic() - started
     assert http is not None
-    return SmokeResult(sample=sample.name, image=image, target=target, port=port, health_path=path,
+    return SmokeResult(service=service.name, image=image, port=port, health_path=path,
                        has_healthcheck=wants_health, http_status=http[0], http_ok_s=round(http_ok_s, 3),
                        healthy_s=None if healthy_s is None else round(healthy_s, 3), total_s=round(total_s, 3),
                        body=http[1][:500])

@@ -1,7 +1,8 @@
 """Shared test fixtures.
 
 Integration tests need a real Docker Engine. Without one they skip on a developer's machine but
-FAIL under CI (CI=true): a green run must mean the real images were built and run.
+FAIL under CI (CI=true): a green run must mean the real images were built and run. Images are
+built under the session's own namespace and label and removed at the end (tests/isolation.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+# Every session builds under its own image namespace and label, and removes only what it built.
+pytest_plugins = ("tests.isolation",)
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"

@@ -1,12 +1,24 @@
 """Base images for the samples: the catalog of upstream references and offline stand-ins.
 
 ``ensure(references=None)`` makes them present (local → pull → stand-in built from Debian packages,
-the npm registry and the Alpine minirootfs); ``catalog()`` says what the engine has for each.
+the npm registry and the Alpine minirootfs); ``catalog()`` says what the engine has for each;
+``probe(reference)`` is the one check of what sits at a reference and whether it is a stand-in;
+``provenance(references)`` tabulates it for the bases a build used.
 """
 
-from .catalog import (BASES, BaseImage, StandinInfo, catalog, is_standin_of, parse_labels, standin_labels,
-                      standins_in_use)
+from .catalog import (
+                      BASES,
+                      BaseImage,
+                      BaseState,
+                      StandinInfo,
+                      catalog,
+                      is_standin_of,
+                      parse_labels,
+                      probe,
+                      provenance,
+                      standin_labels,
+)
 from .provision import ensure
 
-__all__ = ["BASES", "BaseImage", "StandinInfo", "catalog", "ensure", "is_standin_of", "parse_labels",
-           "standin_labels", "standins_in_use"]
+__all__ = ["BASES", "BaseImage", "BaseState", "StandinInfo", "catalog", "ensure", "is_standin_of", "parse_labels",
+           "probe", "provenance", "standin_labels"]

@@ -132,7 +132,7 @@ def config_for(spec: ImageSpec) -> dict[str, Any]:
     if spec.workdir is not None:
         cfg["WorkingDir"] = spec.workdir
     created = "1970-01-01T00:00:00Z"
-    history = [{"created": created, "created_by": layer.created_by} for layer in spec.layers]
+    history: list[dict[str, Any]] = [{"created": created, "created_by": layer.created_by} for layer in spec.layers]
     history += [{"created": created, "created_by": h, "empty_layer": True} for h in spec.extra_history]
     return {
         "architecture": "amd64",
@@ -150,7 +150,7 @@ def load(specs: Sequence[ImageSpec], *, present: Sequence[str] = ()) -> list[str
     ``present``: diff ids of a leading run of layers the engine already has (a parent image's
     ``RootFS.Layers``); the engine only opens a layer file whose chain it lacks, so those are left out.
     """
-    return engine.load_image(_archive_stream(specs, present=present))  # type: ignore[arg-type]
+    return engine.load_image(_archive_stream(specs, present=present))
 
 
 def _archive_stream(specs: Sequence[ImageSpec], *, present: Sequence[str] = (),
@@ -177,8 +177,7 @@ def _archive_stream(specs: Sequence[ImageSpec], *, present: Sequence[str] = (),
                 info.size, info.mode = size, 0o444
                 yield info.tobuf(format=tarfile.GNU_FORMAT)
                 with open(layer.path, "rb") as f:
-                    for data in iter(lambda: f.read(chunk), b""):
-                        yield data
+                    yield from iter(lambda: f.read(chunk), b"")
                 yield _padding(size)
             names.append(name)
         manifest.append({"Config": cfg_name, "RepoTags": list(spec.tags), "Layers": names})

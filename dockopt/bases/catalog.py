@@ -9,18 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
 from .. import engine
-from ..errors import EngineUnavailable
-
-# Labels every stand-in carries (see ``standin_labels``).
-LABEL_STANDIN = "io.dockopt.standin"
-LABEL_STANDIN_FOR = "io.dockopt.standin.for"
-LABEL_STANDIN_RECIPE = "io.dockopt.standin.recipe"
-LABEL_MANAGED = engine.LABEL_MANAGED
+from ..naming import LABEL_MANAGED, LABEL_STANDIN, LABEL_STANDIN_FOR, LABEL_STANDIN_RECIPE
 
 ROLES = ("builtin", "runtime", "builder", "full", "registry-only")
 STATUSES = ("builtin", "local", "pulled", "stand-in", "missing")
@@ -167,26 +160,60 @@ def is_standin_of(reference: str, labels: Mapping[str, str] | None) -> bool:
             and engine.split_reference(ref)[0] == engine.split_reference(made_for)[0])
 
 
-def local_state(reference: str) -> dict[str, Any]:
-    """status / size / made_from / image id of ``reference`` in the local engine."""
-    base = lookup(reference)
-    if base is not None and base.role == "builtin":
-        return {"status": "builtin", "size_bytes": 0, "made_from": "", "image_id": None}
-    try:
-        attrs = engine.inspect_image(engine_reference(reference))
-    except Exception as exc:  # noqa: BLE001 - ImageNotFound, or EngineError on a malformed ref
-        if isinstance(exc, EngineUnavailable):
-            raise
-        return {"status": "missing", "size_bytes": None, "made_from": "", "image_id": None}
-    labels = (attrs.get("Config") or {}).get("Labels")
-    if is_standin_of(reference, labels):
-        status, made_from = "stand-in", parse_labels(labels).recipe or ""
-    elif attrs.get("RepoDigests"):
-        status, made_from = "pulled", attrs["RepoDigests"][0]
-    else:
-        status, made_from = "local", "local image (not a dockopt stand-in)"
-    return {"status": status, "size_bytes": int(attrs.get("Size") or 0), "made_from": made_from,
-            "image_id": attrs.get("Id")}
+@dataclass(frozen=True)
+class BaseState:
+    """What the local engine has at one base reference: the one stand-in probe.
+
+    ``status``: ``builtin`` (scratch), ``stand-in`` (dockopt's stand-in for this very reference),
+    ``pulled`` (from a registry), ``local`` (built or loaded here, not a stand-in) or ``missing``.
+    """
+
+    reference: str
+    status: str  # one of STATUSES
+    image: engine.ImageInfo | None
+    standin_for: str | None = None
+    recipe: str | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.image is not None
+
+    @property
+    def is_standin(self) -> bool:
+        return self.status == "stand-in"
+
+    @property
+    def size_bytes(self) -> int | None:
+        """Bytes of the local image (0 for scratch, None when missing)."""
+        return 0 if self.status == "builtin" else (self.image.size_bytes if self.image else None)
+
+    @property
+    def layer_count(self) -> int:
+        return len(self.image.layers) if self.image else 0
+
+    @property
+    def made_from(self) -> str:
+        """The stand-in's recipe, the registry digest it was pulled by, or what else it is."""
+        if self.status == "stand-in":
+            return self.recipe or ""
+        if self.status == "pulled" and self.image is not None:
+            return self.image.digests[0]
+        if self.status == "local":
+            return "local image (not a dockopt stand-in)"
+        return ""
+
+
+def probe(reference: str) -> BaseState:
+    """What the engine has at ``reference``, and whether it is dockopt's stand-in for it."""
+    if not reference or normalize(reference) == "scratch":
+        return BaseState(reference or "scratch", "builtin", None)
+    image = engine.find_image(engine_reference(reference))
+    if image is None:
+        return BaseState(reference, "missing", None)
+    if is_standin_of(reference, image.labels):
+        info = parse_labels(image.labels)
+        return BaseState(reference, "stand-in", image, info.standin_for, info.recipe)
+    return BaseState(reference, "pulled" if image.digests else "local", image)
 
 
 _CATALOG_COLUMNS = ["reference", "role", "parent", "recipe", "status", "size_bytes", "upstream_size_bytes",
@@ -207,44 +234,42 @@ def catalog(references: Iterable[str] | None = None) -> pd.DataFrame:
                                               for r in references]
     rows = []
     for b in bases:
-        state = local_state(b.reference)
+        state = probe(b.reference)
         notes = b.notes
-        if state["status"] == "missing" and b.role == "registry-only":
+        if state.status == "missing" and b.role == "registry-only":
             notes = f"{notes}; not local and no registry answers" if notes else "not local"
         rows.append({"reference": b.reference, "role": b.role, "parent": b.parent or "", "recipe": b.recipe or "",
-                     "status": state["status"], "size_bytes": state["size_bytes"],
-                     "upstream_size_bytes": b.upstream_size_bytes, "made_from": state["made_from"],
-                     "notes": notes, "image_id": state["image_id"]})
+                     "status": state.status, "size_bytes": state.size_bytes,
+                     "upstream_size_bytes": b.upstream_size_bytes, "made_from": state.made_from,
+                     "notes": notes, "image_id": state.image.id if state.image else None})
     df = pd.DataFrame(rows, columns=_CATALOG_COLUMNS)
     df["size_bytes"] = df["size_bytes"].astype("Int64")
     df["upstream_size_bytes"] = df["upstream_size_bytes"].astype("Int64")
     return df
 
 
-def standins_in_use(references: Iterable[str]) -> pd.DataFrame:
-    """Each row is one referenced base image that is a dockopt stand-in locally.
+_PROVENANCE_COLUMNS = ["reference", "status", "standin", "standin_for", "recipe", "size_bytes",
+                       "upstream_size_bytes", "image_id"]
 
-    For reports: which of ``references`` (e.g. the ``FROM`` lines of a build) were served by a
-    stand-in rather than the real image, and how it was made. Columns: ``reference``,
-    ``standin_for``, ``recipe``, ``size_bytes``, ``upstream_size_bytes``.
+
+def provenance(references: Iterable[str]) -> pd.DataFrame:
+    """Each row is one base image reference (say, the ``FROM`` lines builds resolved): what the local
+    engine has there and whether it is an offline stand-in.
+
+    Columns: ``reference``, ``status`` (as in ``catalog()``), ``standin`` (bool), ``standin_for``,
+    ``recipe`` (how the stand-in was made), ``size_bytes`` (local image), ``upstream_size_bytes``
+    (approximate real image, for catalog entries) and ``image_id``.
     """
     rows = []
     for ref in dict.fromkeys(normalize(r) for r in references):
-        if ref == "scratch":
-            continue
-        try:
-            attrs = engine.inspect_image(engine_reference(ref))
-        except Exception as exc:  # noqa: BLE001
-            if isinstance(exc, EngineUnavailable):
-                raise
-            continue
-        labels = (attrs.get("Config") or {}).get("Labels")
-        if is_standin_of(ref, labels):
-            info = parse_labels(labels)
-            base = lookup(ref)
-            rows.append({"reference": ref, "standin_for": info.standin_for, "recipe": info.recipe,
-                         "size_bytes": int(attrs.get("Size") or 0),
-                         "upstream_size_bytes": base.upstream_size_bytes if base else None})
-    df = pd.DataFrame(rows, columns=["reference", "standin_for", "recipe", "size_bytes", "upstream_size_bytes"])
+        state = probe(ref)
+        base = lookup(ref)
+        rows.append({"reference": ref, "status": state.status, "standin": state.is_standin,
+                     "standin_for": state.standin_for, "recipe": state.recipe, "size_bytes": state.size_bytes,
+                     "upstream_size_bytes": base.upstream_size_bytes if base else None,
+                     "image_id": state.image.id if state.image else None})
+    df = pd.DataFrame(rows, columns=_PROVENANCE_COLUMNS)
+    df["standin"] = df["standin"].astype(bool)
+    df["size_bytes"] = df["size_bytes"].astype("Int64")
     df["upstream_size_bytes"] = df["upstream_size_bytes"].astype("Int64")
     return df

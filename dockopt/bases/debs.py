@@ -117,7 +117,7 @@ def closure(roots: Iterable[str], depends: Mapping[str, list[list[str]]], provid
     excluded = set(exclude)
     present = set(have)
     chosen: set[str] = set()
-    queue = [r for r in roots]
+    queue = list(roots)
 
     def real(name: str) -> str | None:
         if name in excluded:
@@ -135,8 +135,7 @@ def closure(roots: Iterable[str], depends: Mapping[str, list[list[str]]], provid
             continue
         chosen.add(pkg)
         for group in depends.get(pkg, []):
-            options = [real(n) for n in group]
-            options = [o for o in options if o]
+            options = [o for o in map(real, group) if o]
             if not options or any(o in chosen or o in present for o in options):
                 continue
             queue.append(options[0])

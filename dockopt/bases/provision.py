@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from .. import engine
 from ..errors import BaseUnavailable, DockoptError, EngineUnavailable, RegistryUnreachable
 from . import standins
-from .catalog import BASES, BaseImage, engine_reference, is_standin_of, local_state, lookup, normalize
+from .catalog import BASES, BaseImage, engine_reference, is_standin_of, lookup, normalize, probe
 
 ACTIONS = ("builtin", "present", "present-stand-in", "pulled", "replaced-stand-in", "built-stand-in", "missing",
            "failed")
@@ -62,11 +62,9 @@ class _Puller:
         try:
             engine.pull(engine_reference(reference), timeout_s=600)
         except RegistryUnreachable as exc:
-            reason = exc.message.split("\n")[0]
-            if any(s in reason for s in ("no such host", "dial tcp", "connection refused", "i/o timeout",
-                                         "TLS handshake", "took longer")):
+            if exc.host_unreachable:
                 self.unreachable[host] = f"registry {host} unreachable"
-            return False, reason
+            return False, exc.message.split("\n")[0]
         except DockoptError as exc:
             return False, exc.message.split("\n")[0]
         return True, ""
@@ -121,16 +119,17 @@ def ensure(references: Iterable[str] | None = None, *, progress: bool = True, pu
         if base.role == "builtin":
             row.action = "builtin"
             return
-        state = local_state(row.reference)
-        if state["status"] in ("local", "pulled"):
+        state = probe(row.reference)
+        old_standin = state.image.id if state.is_standin and state.image else None
+        if state.status in ("local", "pulled"):
             row.action = "present"
         else:
             ok, reason = puller.try_pull(row.reference)
             if ok:
-                row.action = "replaced-stand-in" if state["status"] == "stand-in" else "pulled"
-                if state["status"] == "stand-in" and state["image_id"]:
-                    _drop_replaced_standin(state["image_id"], row.reference)
-            elif state["status"] == "stand-in" and not (rebuild and row.requested):
+                row.action = "replaced-stand-in" if state.is_standin else "pulled"
+                if old_standin:
+                    _drop_replaced_standin(old_standin, row.reference)
+            elif state.is_standin and not (rebuild and row.requested):
                 row.action = "present-stand-in"
             elif base.recipe is None:
                 row.action = "missing"
@@ -138,8 +137,8 @@ def ensure(references: Iterable[str] | None = None, *, progress: bool = True, pu
             else:
                 to_build[row.reference] = row
                 row.detail = reason
-                if state["status"] == "stand-in" and state["image_id"]:
-                    replaced.append((state["image_id"], row.reference))
+                if old_standin:
+                    replaced.append((old_standin, row.reference))
         row.duration_s = time.monotonic() - t0
 
     try:
@@ -154,7 +153,7 @@ def ensure(references: Iterable[str] | None = None, *, progress: bool = True, pu
                     prow = _Row(parent, lookup(parent) or BaseImage(parent, "runtime", None, None), False)
                     by_ref[parent] = prow
                     rows.append(prow)
-                    bar.total += 1
+                    bar.total = (bar.total or 0) + 1
                     queue.append(prow)
             if row.reference not in to_build:
                 bar.update(1)
@@ -173,11 +172,10 @@ def ensure(references: Iterable[str] | None = None, *, progress: bool = True, pu
     if len(failed) or (strict_missing and len(missing)):
         bad = pd.concat([failed, missing]) if strict_missing else failed
         lines = [f"{r.reference}: {r.action}: {r.detail}" for r in bad.itertuples()]
-        exc = BaseUnavailable(f"{len(bad)} base image(s) could not be provided:\n  " + "\n  ".join(lines),
+        raise BaseUnavailable(f"{len(bad)} base image(s) could not be provided:\n  " + "\n  ".join(lines),
+                              frame=frame,
                               hint="registry-only images need a reachable registry (or `docker load` of a saved "
                                    "image); for a failed stand-in see its error above")
-        exc.frame = frame  # type: ignore[attr-defined]
-        raise exc
     frame.attrs["total_s"] = time.monotonic() - started_all
     return frame
 
@@ -256,22 +254,21 @@ def _priority(group: str) -> tuple[int, str]:
 def _drop_replaced_standin(image_id: str, reference: str) -> None:
     """Remove the stand-in for ``reference`` that a pull or rebuild has just untagged, if unused."""
     with contextlib.suppress(DockoptError):
-        attrs = engine.inspect_image(image_id)
-        if not is_standin_of(reference, (attrs.get("Config") or {}).get("Labels")):
+        image = engine.inspect_image(image_id)
+        if not is_standin_of(reference, image.labels):
             return  # never remove anything that is not ours
-        tags = [t for t in attrs.get("RepoTags") or [] if t != "<none>:<none>"]
-        if not tags:
+        if not image.tags:
             engine.remove_image(image_id)  # fails (suppressed) while other images build on it
 
 
 def _frame(rows: list[_Row]) -> pd.DataFrame:
     out = []
     for row in rows:
-        state = local_state(row.reference)
+        state = probe(row.reference)
         out.append({"reference": row.reference, "role": row.base.role, "requested": row.requested,
-                    "action": row.action, "status": state["status"], "size_bytes": state["size_bytes"],
-                    "duration_s": round(row.duration_s, 3), "made_from": state["made_from"], "detail": row.detail,
-                    "image_id": state["image_id"]})
+                    "action": row.action, "status": state.status, "size_bytes": state.size_bytes,
+                    "duration_s": round(row.duration_s, 3), "made_from": state.made_from, "detail": row.detail,
+                    "image_id": state.image.id if state.image else None})
     df = pd.DataFrame(out, columns=_COLUMNS)
     df["size_bytes"] = df["size_bytes"].astype("Int64")
     return df

@@ -204,7 +204,7 @@ def debian_slim(base: BaseImage) -> Made:
 
 def dpkg_status_of(image: str) -> Path:
     """``/var/lib/dpkg/status`` of a local image, cached by image id."""
-    image_id = engine.inspect_image(engine_reference(image))["Id"].split(":")[-1]
+    image_id = engine.inspect_image(engine_reference(image)).id.split(":")[-1]
     out = cache_dir() / "status" / f"{image_id}.status"
     if not out.exists():
         data = engine.copy_from_image(engine_reference(image), "/var/lib/dpkg/status")
@@ -316,10 +316,7 @@ def _distroless_layers(variant: str) -> list[_BuiltLayer]:
             return memo
         have = set(chain[-1].packages) if chain else set()
         apt = _apt()
-        if v.closure:
-            names = apt.closure(list(v.roots), have=have)
-        else:
-            names = [r for r in v.roots if r not in have]
+        names = apt.closure(list(v.roots), have=have) if v.closure else [r for r in v.roots if r not in have]
         debs = apt.download(names) if names else []
         extra = ""
         node = None
@@ -472,7 +469,7 @@ def distroless(base: BaseImage) -> Made:
     if v.parent:
         parent_ref = f"{DISTROLESS}/{v.parent}-debian12:latest"
         with contextlib.suppress(DockoptError):
-            present = list(engine.inspect_image(parent_ref)["RootFS"]["Layers"])
+            present = list(engine.inspect_image(parent_ref).layers)
     try:
         archive.load(specs, present=present)
     except DockoptError:
@@ -496,9 +493,7 @@ def verify_sha512(tarball: Path, checksum_file: Path | None = None) -> str:
     expected = None
     for line in checksum_file.read_text().splitlines():
         parts = line.split()
-        if len(parts) >= 2 and parts[-1].lstrip("*").endswith(tarball.name):
-            expected = parts[0].lower()
-        elif len(parts) == 1 and expected is None:
+        if len(parts) >= 2 and parts[-1].lstrip("*").endswith(tarball.name) or len(parts) == 1 and expected is None:
             expected = parts[0].lower()
     if not expected:
         raise BaseUnavailable(f"{checksum_file} names no checksum for {tarball.name}")

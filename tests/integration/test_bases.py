@@ -45,7 +45,7 @@ def test_every_buildable_reference_is_present(provisioned):
 
 def test_standins_carry_their_labels(provisioned):
     for ref in provisioned.index[provisioned["status"] == "stand-in"]:
-        labels = engine.inspect_image(cat.engine_reference(ref))["Config"]["Labels"]
+        labels = engine.inspect_image(cat.engine_reference(ref)).labels
         info = cat.parse_labels(labels)
         expected = "alpine:3.20" if ref.startswith("alpine:") else ref  # one image, both alpine tags
         assert info.is_standin and info.standin_for == expected
@@ -60,7 +60,7 @@ def test_debian_slim(provisioned):
     assert code == 0 and version.startswith("12.")
     assert 80 <= int(packages) <= 95
     assert int(man) == 0 and bin_link == "usr/bin"
-    size = engine.inspect_image("debian:bookworm-slim")["Size"]
+    size = engine.inspect_image("debian:bookworm-slim").size_bytes
     assert 60e6 < size < 90e6
 
 
@@ -71,7 +71,7 @@ def test_node_builders(provisioned):
         assert code == 0 and lines[0].startswith("v24."), out
         assert lines[-1] == "1000"
     # the full image is the big one the naive Dockerfiles start from
-    assert engine.inspect_image("node:24-bookworm")["Size"] > 900e6
+    assert engine.inspect_image("node:24-bookworm").size_bytes > 900e6
     code, out = run("node:24-bookworm", "sh", "-c", "gcc --version && git --version && python3 --version")
     assert code == 0, out
 
@@ -121,9 +121,9 @@ def test_temurin(provisioned):
 
 
 def test_nginx_serves_like_upstream(provisioned):
-    cfg = engine.inspect_image("nginx:1.27-bookworm")["Config"]
-    assert cfg["Cmd"] == ["nginx", "-g", "daemon off;"] and cfg["StopSignal"] == "SIGQUIT"
-    assert "80/tcp" in cfg["ExposedPorts"]
+    image = engine.inspect_image("nginx:1.27-bookworm")
+    assert image.cmd == ("nginx", "-g", "daemon off;") and "80/tcp" in image.exposed_ports
+    assert engine.api().inspect_image("nginx:1.27-bookworm")["Config"]["StopSignal"] == "SIGQUIT"
     with engine.running("nginx:1.27-bookworm", ports=[80]) as c:
         body = None
         for _ in range(50):
@@ -142,8 +142,8 @@ def test_alpine_is_the_minirootfs(provisioned):
     code, out = run("alpine:3.20", "/bin/sh", "-c", "cat /etc/alpine-release")
     assert code == 0 and out == "3.20.3"
     a, b = (engine.inspect_image(r) for r in ("alpine:3.20", "alpine:3.20.3"))
-    assert a["Id"] == b["Id"] and a["Config"]["Cmd"] == ["/bin/sh"]
-    assert len(a["RootFS"]["Layers"]) == 1
+    assert a.id == b.id and a.cmd == ("/bin/sh",)
+    assert len(a.layers) == 1
 
 
 def test_busybox(provisioned):
@@ -158,19 +158,18 @@ def test_distroless_has_no_shell(provisioned, variant):
     with pytest.raises(DockoptError, match="no such file"):
         engine.run_output(image, ["-c", "true"], entrypoint=["/bin/sh"])
     for tag in ("latest", "nonroot"):
-        attrs = engine.inspect_image(f"{image}:{tag}")
-        assert attrs["Config"]["User"] == ("65532" if tag == "nonroot" else "")
+        assert engine.inspect_image(f"{image}:{tag}").user == ("65532" if tag == "nonroot" else "")
 
 
 def test_distroless_layers_stack_like_upstream(provisioned):
-    layers = {v: engine.inspect_image(f"gcr.io/distroless/{v}-debian12")["RootFS"]["Layers"]
+    layers = {v: engine.inspect_image(f"gcr.io/distroless/{v}-debian12").layers
               for v in ("static", "base", "cc", "python3", "nodejs24", "java17")}
     assert len(layers["static"]) == 1
     assert layers["base"][:1] == layers["static"] and len(layers["base"]) == 2
     assert layers["cc"][:2] == layers["base"] and len(layers["cc"]) == 3
     for v in ("python3", "nodejs24", "java17"):
         assert layers[v][:3] == layers["cc"] and len(layers[v]) == 4
-    sizes = {v: engine.inspect_image(f"gcr.io/distroless/{v}-debian12")["Size"] for v in ("static", "base", "cc",
+    sizes = {v: engine.inspect_image(f"gcr.io/distroless/{v}-debian12").size_bytes for v in ("static", "base", "cc",
                                                                                           "python3")}
     assert sizes["static"] < 3e6 and 15e6 < sizes["base"] < 25e6 and sizes["cc"] < 28e6 and sizes["python3"] < 60e6
 
@@ -185,16 +184,20 @@ def test_distroless_runtimes_run(provisioned):
     assert code == 0 and '"17.' in out, out
     # passwd/group/tmp like upstream
     code, out = run("gcr.io/distroless/python3-debian12", "-c",
-                    "import pwd, os, stat; print(pwd.getpwuid(65532).pw_name, oct(stat.S_IMODE(os.stat('/tmp').st_mode)),"
-                    " os.path.exists('/etc/ssl/certs/ca-certificates.crt'), sorted(os.listdir('/var/lib/dpkg/status.d'))"
-                    "[0], os.path.exists('/usr/bin/dpkg'), os.path.exists('/usr/bin/apt'))")
+                    "import pwd, os, stat; print(pwd.getpwuid(65532).pw_name, "
+                    "oct(stat.S_IMODE(os.stat('/tmp').st_mode)), os.path.exists('/etc/ssl/certs/ca-certificates.crt'), "
+                    "sorted(os.listdir('/var/lib/dpkg/status.d'))[0], os.path.exists('/usr/bin/dpkg'), "
+                    "os.path.exists('/usr/bin/apt'))")
     assert out == "nonroot 0o1777 True base-files False False", out
 
 
-def test_standins_in_use(provisioned):
-    df = bases.standins_in_use(["node:24-bookworm", "scratch", "gcr.io/distroless/static-debian12:nonroot"])
-    assert set(df["reference"]) <= {"node:24-bookworm", "gcr.io/distroless/static-debian12:nonroot"}
-    assert (df["recipe"].str.len() > 20).all()
+def test_provenance_of_the_bases_a_build_used(provisioned):
+    df = bases.provenance(["node:24-bookworm", "scratch", "gcr.io/distroless/static-debian12:nonroot"])
+    assert list(df["reference"]) == ["node:24-bookworm", "scratch", "gcr.io/distroless/static-debian12:nonroot"]
+    standins = df[df["standin"]]
+    assert set(standins["reference"]) <= {"node:24-bookworm", "gcr.io/distroless/static-debian12:nonroot"}
+    assert (standins["recipe"].str.len() > 20).all()
+    assert df.set_index("reference").loc["scratch", "status"] == "builtin"
 
 
 def test_warm_ensure_is_a_fast_no_op(provisioned):
@@ -235,12 +238,12 @@ def test_local_image_with_the_same_tag_is_never_replaced(test_reference):
         df = bases.ensure([test_reference], progress=False, rebuild=rebuild)
         assert df.iloc[0]["action"] == "present"
         assert df.iloc[0]["status"] == "local"
-        assert engine.inspect_image(test_reference)["Id"] == image_id
+        assert engine.inspect_image(test_reference).id == image_id
 
 
 def test_missing_test_reference_gets_a_labelled_standin(test_reference):
     engine.remove_image(test_reference, force=True)
     df = bases.ensure([test_reference], progress=False)
     assert df.iloc[0]["action"] == "built-stand-in"
-    info = cat.parse_labels(engine.inspect_image(test_reference)["Config"]["Labels"])
+    info = cat.parse_labels(engine.inspect_image(test_reference).labels)
     assert info.is_standin and info.standin_for == test_reference and "busybox-static" in info.recipe

@@ -9,6 +9,7 @@ import pytest
 import dockopt
 from dockopt import engine
 from dockopt.errors import BuildFailed, ContextNotFound, DockerfileError, DockerfileNotFound, NeedsRegistry
+from tests import isolation
 
 MULTISTAGE = """\
 FROM scratch AS base
@@ -34,7 +35,7 @@ def tagged(docker_engine):
     tags = []
 
     def make(name: str) -> str:
-        tag = f"dockopt-test/{name}:{uuid.uuid4().hex[:8]}"
+        tag = f"{isolation.current().namespace}/{name}:{uuid.uuid4().hex[:8]}"
         tags.append(tag)
         return tag
 
@@ -63,9 +64,9 @@ def test_build_records_every_step_and_skips_unused_stages(app, tagged):
     assert not steps[steps["stage"] == "build"]["cached"].any()
     assert steps["duration_s"].notna().all()
     assert result.tags == (tag,) and result.image_id.startswith("sha256:")
-    attrs = engine.inspect_image(tag)
-    assert attrs["Config"]["Labels"]["io.dockopt.test"] == "yes"
-    assert result.size_bytes == attrs["Size"]
+    image = engine.inspect_image(tag)
+    assert image.labels["io.dockopt.test"] == "yes"
+    assert result.size_bytes == image.size_bytes and image.id == result.image_id
     with engine.running(tag) as c:
         pass  # starts and is removed again
     assert not [x for x in engine.client().containers.list(all=True) if x.id == c.id]
@@ -80,9 +81,10 @@ def test_unchanged_rebuild_is_fully_cached_and_a_source_edit_is_not(app, tagged)
     (app / "app.txt").write_text(f"v2 {uuid.uuid4().hex}\n")
     edited = dockopt.build(app, tag=tag, build_args=args, progress=False).dockerfile_steps
     executed = edited[~edited["cached"]]
-    assert list(executed["instruction"]) == ["COPY app.txt /src/app.txt",
-                                             f'RUN echo "built {args["NONCE"]}" > /artefact && cat /src/app.txt >> /artefact',
-                                             "COPY --from=build /artefact /artefact"]
+    assert list(executed["instruction"]) == [
+        "COPY app.txt /src/app.txt",
+        f'RUN echo "built {args["NONCE"]}" > /artefact && cat /src/app.txt >> /artefact',
+        "COPY --from=build /artefact /artefact"]
 
 
 def test_dockerignore_keeps_files_out_of_the_context(app, tagged):

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from dockopt import engine
+from tests import isolation
 
 
 def _rootfs() -> bytes:
@@ -24,12 +25,13 @@ def _rootfs() -> bytes:
 @pytest.mark.parametrize("kind", ["bytes", "file", "chunks"])
 def test_import_rootfs_accepts_bytes_files_and_chunks(kind, docker_engine):
     raw = _rootfs()
-    source = {"bytes": raw, "file": io.BytesIO(raw), "chunks": (raw[i:i + 1000] for i in range(0, len(raw), 1000))}[kind]
-    ref = f"dockopt-test/import-{kind}:{uuid.uuid4().hex[:8]}"
+    chunks = (raw[i:i + 1000] for i in range(0, len(raw), 1000))
+    source = {"bytes": raw, "file": io.BytesIO(raw), "chunks": chunks}[kind]
+    ref = f"{isolation.current().namespace}/import-{kind}:{uuid.uuid4().hex[:8]}"
     try:
         image_id = engine.import_rootfs(source, ref, changes=['LABEL io.dockopt.test="import"'])
-        attrs = engine.inspect_image(ref)
-        assert attrs["Id"] == image_id
-        assert attrs["Config"]["Labels"]["io.dockopt.test"] == "import"
+        image = engine.inspect_image(ref)
+        assert image.id == image_id and image.tags == (ref,)
+        assert image.labels["io.dockopt.test"] == "import"
     finally:
         engine.remove_image(ref, force=True)

@@ -4,6 +4,7 @@ renders to one self-contained HTML file, and headless Chromium draws every chart
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,7 @@ def test_quickstart_report_draws_both_images_layer_charts_offline(docker_engine,
     # size comparison, naive layers, optimised layers, BuildKit timeline
     assert check.charts_drawn == 4
     assert check.external_resources == 0 and check.plotly_inline
-    html = open(rendered.html_path, encoding="utf-8").read()
+    html = Path(rendered.html_path).read_text(encoding="utf-8")
     assert "naive: layer sizes" in html and "optimised: layer sizes" in html
     assert "smaller" in html  # the computed conclusion
     # the banner names exactly the stand-ins the builds used (none where real images were pulled)

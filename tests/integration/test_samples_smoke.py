@@ -5,10 +5,12 @@ manifest's reason, and reported as a skip with that reason."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
-from dockopt import engine, samples
-from dockopt.errors import NeedsRegistry
+from dockopt import engine, experiments, naming, samples
+from dockopt.errors import DockoptError, NeedsRegistry
 
 SMOKE_TIMEOUT_S = 90
 
@@ -23,10 +25,8 @@ def built_images(docker_engine):
     tags: list[str] = []
     yield tags
     for tag in tags:
-        try:
+        with contextlib.suppress(DockoptError):  # best effort: the session's finaliser removes the rest
             engine.remove_image(tag, force=True)
-        except Exception:  # noqa: BLE001 - best effort cleanup
-            pass
 
 
 def _containers_of(image_id: str) -> list:
@@ -38,24 +38,23 @@ def test_sample_image_builds_runs_and_is_healthy(spec, built_images):
     sample = samples.load(spec.sample)
     if not spec.buildable:
         with pytest.raises(NeedsRegistry) as err:
-            samples.build_sample(sample, spec.variant, spec.base, target=spec.target, progress=False)
+            experiments.build_sample(sample, spec.variant, spec.base, target=spec.target, progress=False)
         assert spec.reason in str(err.value)
         if sample.registry_only:
             assert "needs registry access for mcr.microsoft.com/dotnet/sdk" in str(err.value)
         pytest.skip(spec.reason)
 
     tag = samples.image_tag(sample, spec.variant, spec.base, spec.target)
-    result = samples.build_sample(sample, spec.variant, spec.base, target=spec.target, tag=tag, progress=False)
+    result = experiments.build_sample(sample, spec.variant, spec.base, target=spec.target, tag=tag, progress=False)
     built_images.append(tag)
     assert result.image_id and result.size_bytes > 0
 
-    config = engine.inspect_image(result.image_id)["Config"]
+    image = engine.inspect_image(result.image_id)
+    assert image.labels[naming.LABEL_SAMPLE] == sample.name
     if spec.variant == "optimised":
-        user = config.get("User") or ""
-        assert user and user.split(":")[0] not in ("root", "0"), f"optimised image runs as {user!r}"
-        assert config.get("Labels", {}).get("io.dockopt.sample") == sample.name
+        assert not image.runs_as_root, f"optimised image runs as {image.user!r}"
 
-    smoke = samples.smoke(sample, tag, target=spec.target, timeout_s=SMOKE_TIMEOUT_S)
+    smoke = experiments.smoke_sample(sample, tag, target=spec.target, timeout_s=SMOKE_TIMEOUT_S)
     assert smoke.http_status == 200
     assert smoke.http_ok_s < SMOKE_TIMEOUT_S
     if spec.variant == "optimised":
@@ -66,14 +65,14 @@ def test_sample_image_builds_runs_and_is_healthy(spec, built_images):
 @pytest.mark.parametrize("sample_name, target", TEST_TARGETS, ids=[f"{s}-{t}" for s, t in TEST_TARGETS])
 def test_sample_own_tests_pass_in_their_build_stage(sample_name, target, docker_engine):
     """`--target test` runs each app's own tests (node --test, go test, pytest, AppTest) inside the build."""
-    result = samples.build_sample(sample_name, "optimised", target=target, tag=None, progress=False)
+    result = experiments.build_sample(sample_name, "optimised", target=target, tag=None, progress=False)
     assert result.image_id
     engine.remove_image(result.image_id, force=True)
 
 
 def test_dotnet_build_is_a_skip_with_the_registry_reason(docker_engine):
     with pytest.raises(NeedsRegistry, match="needs registry access for mcr.microsoft.com/dotnet/sdk") as err:
-        samples.build_sample("dotnet-webapi", "naive")
+        experiments.build_sample("dotnet-webapi", "naive")
     assert err.value.reference == "mcr.microsoft.com/dotnet/sdk:8.0"
 
 
@@ -95,13 +94,13 @@ def test_cache_experiment_inputs_build(sample_name, tmp_path, docker_engine):
               for sv in sample.services()]
     ids: dict[str, tuple[str, ...]] = {}
     for change in ("none", "touch", "bump"):
-        tree = samples.copy_tree(sample, tmp_path / change / sample_name)
+        tree = experiments.copy_tree(sample, tmp_path / change / sample_name)
         if change == "touch":
-            samples.touch_source(sample, tree)
+            experiments.touch_source(sample, tree)
         elif change == "bump":
-            samples.bump_dependency(sample, tree)
+            experiments.bump_dependency(sample, tree)
         ids[change] = tuple(build(tree, dockerfile=dockerfile, target=stage, progress=False,
-                                  labels={"io.dockopt.managed": "sample", "io.dockopt.test": "cache-inputs"}).image_id
+                                  labels={**naming.image_labels("sample"), "io.dockopt.test": "cache-inputs"}).image_id
                             for stage in stages)
     try:
         assert ids["touch"] != ids["none"], "touching the source file must change an image"
@@ -109,7 +108,7 @@ def test_cache_experiment_inputs_build(sample_name, tmp_path, docker_engine):
     finally:
         for image_id in {i for group in ids.values() for i in group}:
             # untagged results only: a content-identical image someone tagged stays
-            if not engine.inspect_image(image_id).get("RepoTags"):
+            if not engine.inspect_image(image_id).tags:
                 engine.remove_image(image_id)
 
 
@@ -121,11 +120,11 @@ def test_smoke_fails_in_bounded_time_and_still_removes_the_container(docker_engi
 
     sample = samples.load("go-api")
     tag = samples.image_tag(sample, "optimised", "scratch")
-    result = samples.build_sample(sample, "optimised", "scratch", tag=tag, progress=False)
+    result = experiments.build_sample(sample, "optimised", "scratch", tag=tag, progress=False)
     built_images.append(tag)
     wrong = dataclasses.replace(sample, health_path="/no-such-probe")
     started = time.monotonic()
     with pytest.raises(SmokeFailed, match="no HTTP 200"):
-        samples.smoke(wrong, tag, timeout_s=3)
+        experiments.smoke_sample(wrong, tag, timeout_s=3)
     assert time.monotonic() - started < 15
     assert _containers_of(result.image_id) == []

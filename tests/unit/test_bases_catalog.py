@@ -54,7 +54,8 @@ def test_parents_form_no_cycle_and_lead_to_slim():
         assert len(chain) == len(set(chain)) < 10
     assert cat.ancestors("node:24-bookworm") == ["buildpack-deps:bookworm", "buildpack-deps:bookworm-scm",
                                                  "buildpack-deps:bookworm-curl", "debian:bookworm-slim"]
-    assert cat.ancestors("gcr.io/distroless/python3-debian12:nonroot")[-1] == "gcr.io/distroless/static-debian12:nonroot"
+    distroless = "gcr.io/distroless/{}-debian12:nonroot"
+    assert cat.ancestors(distroless.format("python3"))[-1] == distroless.format("static")
 
 
 def test_reference_spelling():
@@ -99,7 +100,7 @@ def test_catalog_does_not_count_a_child_image_under_a_catalog_tag_as_standin(fak
     child = _standin("debian:bookworm-slim")
     child["Config"]["Labels"] = cat.standin_labels("buildpack-deps:bookworm", "inherited")
     fake.images["node:24-bookworm"] = child
-    assert cat.local_state("node:24-bookworm")["status"] == "local"
+    assert cat.probe("node:24-bookworm").status == "local"
 
 
 def test_label_change_is_quoted_for_docker_import():
@@ -192,11 +193,13 @@ class FakeEngine:
         self.pulls: list[str] = []
 
     def inspect_image(self, ref):
+        from dockopt.engine import ImageInfo
+
         if ref in self.images:
-            return self.images[ref]
+            return ImageInfo.from_inspect(self.images[ref])
         for attrs in self.images.values():
             if attrs["Id"] == ref:
-                return attrs
+                return ImageInfo.from_inspect(attrs)
         raise ImageNotFound(ref)
 
     def pull(self, ref, timeout_s=0):
@@ -204,7 +207,8 @@ class FakeEngine:
 
         self.pulls.append(ref)
         if ref not in self.pullable:
-            raise RegistryUnreachable(f"cannot pull {ref}: dial tcp: lookup registry: no such host")
+            raise RegistryUnreachable(f"cannot pull {ref}: dial tcp: lookup registry: no such host",
+                                      host_unreachable=True)
         old = self.images.get(ref)
         if old is not None:  # the old image stays, untagged, under its id
             old["RepoTags"] = [t for t in old["RepoTags"] if t != ref]
@@ -259,8 +263,13 @@ def test_catalog_statuses(fake):
     assert df.loc["busybox:1.35", "status"] == "local"
     assert df.loc["mcr.microsoft.com/dotnet/sdk:8.0", "status"] == "missing"
     assert "registry" in df.loc["mcr.microsoft.com/dotnet/sdk:8.0", "notes"]
-    assert list(cat.standins_in_use(["debian:bookworm-slim", "alpine:3.20", "scratch", "nope:1"])["reference"]) == [
-        "debian:bookworm-slim"]
+    prov = cat.provenance(["debian:bookworm-slim", "alpine:3.20", "scratch", "nope:1"]).set_index("reference")
+    assert prov["standin"].to_dict() == {"debian:bookworm-slim": True, "alpine:3.20": False, "scratch": False,
+                                         "nope:1": False}
+    assert prov["status"].to_dict() == {"debian:bookworm-slim": "stand-in", "alpine:3.20": "pulled",
+                                        "scratch": "builtin", "nope:1": "missing"}
+    assert prov.loc["debian:bookworm-slim", "recipe"] == "test recipe"
+    assert prov.loc["debian:bookworm-slim", "upstream_size_bytes"] == 74_800_000
 
 
 def test_ensure_builds_parents_first_and_reports_registry_only_as_missing(fake):

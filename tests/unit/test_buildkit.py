@@ -32,7 +32,8 @@ def test_cold_multistage_build_has_one_row_per_step_with_stages_and_times():
     steps = outcome.steps[outcome.steps["dockerfile_step"]]
     assert list(zip(steps["stage"], steps["index"], steps["total"])) == [
         ("base", 1, 2), ("base", 2, 2), ("build", 1, 1), ("stage-2", 1, 2), ("stage-2", 2, 2)]
-    assert steps["instruction"].iloc[2].startswith('RUN echo "built ') and steps["instruction"].iloc[2].endswith("sleep 1")
+    run = steps["instruction"].iloc[2]
+    assert run.startswith('RUN echo "built ') and run.endswith("sleep 1")
     # no_cache: nothing came from the cache, and the `sleep 1` step really took a second
     assert not steps["cached"].any()
     assert steps["duration_s"].iloc[2] >= 1.0

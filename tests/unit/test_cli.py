@@ -53,3 +53,11 @@ def test_unreachable_engine_says_how_to_start_one(tmp_path):
     assert done.returncode == 2
     assert "no Docker Engine answers" in done.stderr and "make engine" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_samples_build_reports_what_cannot_be_built_here_as_skipped(capsys):
+    """A registry-only sample never reaches the engine: every image is a skip with its reason."""
+    assert main(["samples", "build", "dotnet-webapi", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("skipped") >= 2 and "needs registry access for mcr.microsoft.com/dotnet/sdk" in out
+    assert "0 built, 0 healthy" in out and "0 failed" in out

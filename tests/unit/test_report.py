@@ -104,3 +104,18 @@ def test_every_committed_notebook_has_a_parameters_cell_and_no_outputs():
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert any("parameters" in c.metadata.get("tags", []) for c in code), path.name
         assert not any(c.get("outputs") for c in code), f"{path.name} is committed with outputs"
+
+
+def test_provenance_reads_the_bases_from_what_the_notebook_built():
+    import dataclasses
+
+    import pandas as pd
+
+    @dataclasses.dataclass(frozen=True)
+    class Built:  # the shape of BuildResult and experiments.Comparison
+        base_images: tuple[str, ...]
+
+    runs = pd.DataFrame({"bases": ["golang:1.23-bookworm, scratch", None, "golang:1.23-bookworm"]})
+    used = report.bases_used(Built(("node:24-bookworm", "scratch")), runs, "alpine:3.20", [Built(("busybox:1.35",))])
+    assert used == ("node:24-bookworm", "scratch", "golang:1.23-bookworm", "alpine:3.20", "busybox:1.35")
+    assert report.bases_used(pd.DataFrame({"size_bytes": [1]})) == ()

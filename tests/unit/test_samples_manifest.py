@@ -98,14 +98,31 @@ def test_registry_only_samples_say_why_and_refuse_to_build():
     assert dotnet.registry_reason == "needs registry access for mcr.microsoft.com/dotnet/sdk"
     assert not any(b.buildable for b in dotnet.builds())
     with pytest.raises(NeedsRegistry, match="needs registry access for mcr.microsoft.com/dotnet/sdk"):
-        samples.build_sample(dotnet, "optimised")
+        samples.build_request(dotnet, "optimised")
     java = samples.load("java")
     spring = java.dockerfile("spring-boot")
     assert spring.registry_only and "registry" in spring.reason
     with pytest.raises(NeedsRegistry):
-        samples.build_sample(java, "spring-boot")
+        samples.build_request(java, "spring-boot")
     with pytest.raises(NeedsRegistry, match="Alpine"):
-        samples.build_sample(samples.load("python-fastapi"), "optimised", base="alpine")
+        samples.build_request(samples.load("python-fastapi"), "optimised", base="alpine")
+
+
+def test_build_request_names_dockerfile_target_args_tag_and_labels(monkeypatch):
+    monkeypatch.setenv("DOCKOPT_NAMESPACE", "dockopt-sample")
+    monkeypatch.delenv("DOCKOPT_LABELS", raising=False)
+    mono = samples.load("monorepo")
+    req = samples.build_request(mono, "optimised", target="api")
+    assert (req.context, req.dockerfile, req.target) == (mono.root, "Dockerfile", mono.target("api").stage)
+    assert req.tag == "dockopt-sample/monorepo:optimised-api" and dict(req.build_args) == {}
+    assert dict(req.labels) == {"io.dockopt.managed": "sample", "io.dockopt.sample": "monorepo",
+                                "io.dockopt.variant": "optimised", "io.dockopt.base": ""}
+    go = samples.build_request("go-api", "optimised", "distroless")
+    assert dict(go.build_args) == {"RUNTIME": "distroless"} and go.labels["io.dockopt.base"] == "distroless"
+    with pytest.raises(SampleError, match="optimised Dockerfile only"):
+        samples.build_request("go-api", "naive", "distroless")
+    with pytest.raises(SampleError, match="not in Dockerfile.naive"):
+        samples.build_request(mono, "naive", target="test")
 
 
 def test_build_matrix():
@@ -174,13 +191,15 @@ def test_manifest_that_is_not_toml(copy_of_node):
 
 
 def test_cache_helpers(tmp_path):
+    from dockopt import experiments
+
     node = samples.load("node-express")
-    tree = samples.copy_tree(node, tmp_path / "tree")
+    tree = experiments.copy_tree(node, tmp_path / "tree")
     assert not (tree / "node_modules").exists()
-    touched = samples.touch_source(node, tree)
+    touched = experiments.touch_source(node, tree)
     assert touched.read_text().endswith("// cache experiment\n")
-    (bumped_pkg, bumped_lock) = samples.bump_dependency(node, tree)
+    (bumped_pkg, bumped_lock) = experiments.bump_dependency(node, tree)
     assert '"express": "4.21.2"' in bumped_pkg.read_text()
     assert node.root.joinpath("package.json").read_text() != bumped_pkg.read_text()
     with pytest.raises(SampleError, match="no dependency to bump"):
-        samples.bump_dependency(samples.load("java"), tree)
+        experiments.bump_dependency(samples.load("java"), tree)

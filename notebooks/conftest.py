@@ -1,0 +1,11 @@
+"""Notebook kernels started by nbval inherit the test session's image namespace and label
+(tests/isolation.py), so `make notebooks` and `make test` never retag what `make all` built."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` as a package, however pytest started
+
+pytest_plugins = ("tests.isolation",)
