@@ -1,10 +1,10 @@
-"""``dockopt analyze`` as a command: arguments, and a start that overlaps the engine's work.
+"""``dockopt analyze`` as a command: its arguments, and ``run_analyze``, which prints the report and
+writes what was asked for (dive JSON, SBOM, JUnit XML); ``dockopt.cli`` routes to it.
 
-``dockopt.cli`` calls ``run_analyze(args)``; ``python -m dockopt.analyze_cli IMAGE ...`` runs the
-command alone. Both open the engine's save stream *before* importing the analysis code (pandas
-and friends take a third of a second): the engine spends seconds preparing ``docker save``
-before its first byte, and the imports happen meanwhile. Only argparse and the standard library
-are imported at module level.
+Light on purpose: neither this module nor the analysis it runs imports pandas, plotly or the
+docker SDK on the archive path (a test checks it). From the engine, the save stream is opened
+on a thread first: the engine spends seconds preparing ``docker save`` before its first byte,
+and the docker SDK's import and the rest of the start-up happen meanwhile.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import queue
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 _END = object()
 
@@ -81,27 +82,38 @@ def _is_engine_source(args: argparse.Namespace) -> bool:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    """Run ``dockopt analyze`` for parsed ``args``; returns the exit code."""
+    """Run ``dockopt analyze`` for parsed ``args``: prints the report, writes the requested files,
+    returns the exit code (1 when ``--ci`` rules fail)."""
     stream = _Prefetch(str(args.image)) if _is_engine_source(args) and str(args.image).strip() else None
-    from .analysis_report import run_analyze as run  # the heavy imports, while the engine works
+    from .analysis_report import analyze_report
 
-    return run(args, stream=stream)
+    report = analyze_report(args.image, source=getattr(args, "source", None) or "auto",
+                            scanners=not getattr(args, "no_scanners", False), stream=stream)
+    print(report.to_text())
+    if getattr(args, "json", None):
+        from .dive_compat import write_dive_json
 
+        write_dive_json(report.contents, args.json, report.dive)
+        print(f"\nwrote dive-format JSON to {args.json}")
+    if getattr(args, "sbom", None):
+        from . import sbom
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m dockopt.analyze_cli IMAGE ...``: the analyze command without the full CLI."""
-    import sys
+        Path(args.sbom).write_text(sbom.cyclonedx_json(report.package_rows, image_name=str(args.image)))
+        print(f"wrote CycloneDX SBOM to {args.sbom}")
+    code = 0
+    if getattr(args, "ci", False) or getattr(args, "junit", None):
+        overrides = {"lowestEfficiency": getattr(args, "lowest_efficiency", None),
+                     "highestWastedBytes": getattr(args, "highest_wasted_bytes", None),
+                     "highestUserWastedPercent": getattr(args, "highest_user_wasted_percent", None)}
+        result = report.ci(getattr(args, "ci_config", None) or ".dive-ci", overrides)
+        print()
+        print(f"  Using CI config: {result.config_file}" if result.config_file else "  Using default CI config")
+        print(result.to_text())
+        if getattr(args, "junit", None):
+            from .dive_compat import junit_xml
 
-    from .errors import DockoptError
-
-    parser = add_analyze_arguments(argparse.ArgumentParser(prog="dockopt analyze"))
-    args = parser.parse_args(argv)
-    try:
-        return run_analyze(args)
-    except DockoptError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+            Path(args.junit).write_text(junit_xml(result, image=str(args.image)))
+            print(f"wrote JUnit XML to {args.junit}")
+        if getattr(args, "ci", False) and not result.passed:
+            code = 1
+    return code

@@ -7,13 +7,30 @@ a failed check (``analyze --ci``) exits 1.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-import pandas as pd
+from types import ModuleType
 
 from .errors import CheckFailed, DockoptError
+
+
+def _lazy_import(name: str) -> ModuleType:
+    """``name``, loaded on first attribute access (importlib's LazyLoader recipe): commands that
+    print no table - ``analyze`` on an archive - never pay for importing pandas."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+pd = _lazy_import("pandas")
 
 
 def _kv(pairs: Sequence[str] | None, what: str) -> dict[str, str]:

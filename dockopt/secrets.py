@@ -11,8 +11,10 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 # Names that are secrets by themselves (read up to 256 KiB).
 _NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -138,6 +140,8 @@ def find(files: pd.DataFrame, contents: Mapping[tuple[int, str], bytes],
     ``layers`` is given), ``deleted_later`` (a later layer hides it - it still ships),
     ``visible`` (present in the final filesystem) and ``preview`` (redacted).
     """
+    import pandas as pd  # here, not at the top: ``dockopt analyze`` imports this module without pandas
+
     rows = []
     visible = {(int(li), p) for li, p in zip(files.loc[files["visible"], "layer"], files.loc[files["visible"], "path"])}
     instructions = {}

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import zstandard
 
-from dockopt import analysis, dive_compat, sbom, secrets, surface
+from dockopt import analysis, ci_rules, dive_compat, sbom, secrets, surface
 from dockopt.analysis_report import analyze_report
 from dockopt.errors import AnalysisError, ArchiveError, DockoptError
 from dockopt.image import read_archive, read_image
@@ -40,9 +40,9 @@ def waste():
 
 @pytest.fixture(scope="module")
 def payloads():
-    from dockopt.analysis_report import _combined_capture
+    from dockopt.analysis_report import combined_capture
 
-    return read_archive(PAYLOADS, capture=_combined_capture)
+    return read_archive(PAYLOADS, capture=combined_capture)
 
 
 # --- files per layer ---------------------------------------------------------------------
@@ -103,7 +103,7 @@ def test_dive_export_equals_dive_json(name):
 @pytest.mark.parametrize("name", ["waste1", "payloads"])
 def test_dive_metrics_equal_dive(name):
     contents = read_archive(HERE / f"{name}.tar")
-    m = analysis.dive_metrics(contents.files, contents.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(contents.files, contents.layers["size_bytes"].tolist())
     d = _dive(name)["image"]
     assert m.size_bytes == d["sizeBytes"]
     assert m.wasted_bytes == d["inefficientBytes"]
@@ -114,7 +114,7 @@ def test_dive_metrics_equal_dive(name):
 
 def test_dive_figures_follow_from_the_recipe(waste):
     e = json.loads((HERE / "waste1.expect.json").read_text())
-    m = analysis.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
     ineff = dict(zip(m.inefficient["path"], m.inefficient["size_bytes"]))
     # dive counts every copy (and the hardlink copy-up twice), never the opaque-replaced files.
     assert ineff["/data/big"] == e["deleted_bytes"]
@@ -145,7 +145,7 @@ def test_waste_by_layer_attributes_to_the_writing_instruction(waste):
     assert "/usr/bin/tool" in top["instruction"]
     deleter = w[w["instruction"].str.contains("rm /data/big", regex=False)].iloc[0]
     assert deleter["hides_bytes"] == e["deleted_bytes"] and deleter["reclaimable_bytes"] == 0
-    assert w["dive_wasted_bytes"].sum() == analysis.dive_metrics(waste.files).wasted_bytes
+    assert w["dive_wasted_bytes"].sum() == dive_compat.dive_metrics(waste.files).wasted_bytes
 
 
 def test_attribution_with_buildkit_steps(waste):
@@ -373,7 +373,7 @@ def test_hundred_thousand_files(tmp_path):
         entries.append(info)
     c = read_image(_layout_with_layer(tmp_path, entries))
     assert int((c.files["kind"] == "file").sum()) == 100_000
-    m = analysis.dive_metrics(c.files, c.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(c.files, c.layers["size_bytes"].tolist())
     assert m.efficiency == 1.0 and m.wasted_bytes == 0
 
 
@@ -381,8 +381,8 @@ def test_hundred_thousand_files(tmp_path):
 
 
 def test_ci_defaults_match_dive(waste):
-    m = analysis.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
-    r = {x.rule: x for x in dive_compat.evaluate_ci(m).results}
+    m = dive_compat.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
+    r = {x.rule: x for x in ci_rules.evaluate_ci(m).results}
     assert r["lowestEfficiency"].status == ("FAIL" if m.efficiency < 0.9 else "PASS")
     assert r["highestWastedBytes"].status == "SKIP"
     assert r["highestUserWastedPercent"].status == ("FAIL" if m.user_wasted_percent > 0.1 else "PASS")
@@ -391,17 +391,17 @@ def test_ci_defaults_match_dive(waste):
 
 
 def test_dive_ci_file_is_honoured(tmp_path, waste):
-    m = analysis.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
     cfg = tmp_path / ".dive-ci"
     cfg.write_text(f"rules:\n  lowestEfficiency: 0.1\n  highestWastedBytes: {m.wasted_bytes - 1}\n"
                    "  highestUserWastedPercent: disabled\n  nonRoot: true\n  highestImageSize: 1MB\n")
-    values, used = dive_compat.load_ci_config(cfg)
+    values, used = ci_rules.load_ci_config(cfg)
     assert used == str(cfg)
-    res = {x.rule: x.status for x in dive_compat.evaluate_ci(m, values, user="").results}
+    res = {x.rule: x.status for x in ci_rules.evaluate_ci(m, values, user="").results}
     assert res == {"lowestEfficiency": "PASS", "highestWastedBytes": "FAIL", "highestUserWastedPercent": "SKIP",
                    "highestImageSize": "PASS", "noSecrets": "PASS", "nonRoot": "FAIL"}
     cfg.write_text("rules:\n  lowestEfficiency: 1.5\n")
-    bad = dive_compat.evaluate_ci(m, dive_compat.load_ci_config(cfg)[0])
+    bad = ci_rules.evaluate_ci(m, ci_rules.load_ci_config(cfg)[0])
     assert bad.misconfigured and not bad.passed
 
 
@@ -415,9 +415,9 @@ def test_parse_bytes_like_go_humanize():
 
 
 def test_junit_xml(waste, payloads):
-    m = analysis.dive_metrics(waste.files)
+    m = dive_compat.dive_metrics(waste.files)
     found = secrets.find(payloads.files, payloads.contents)
-    res = dive_compat.evaluate_ci(m, secrets=found)
+    res = ci_rules.evaluate_ci(m, secrets=found)
     root = ET.fromstring(dive_compat.junit_xml(res, image="x"))
     suite = root.find("testsuite")
     assert int(suite.get("tests")) == 6
@@ -520,11 +520,11 @@ def test_hidden_recorded_while_reading_equals_replay(name):
 
 
 def test_analyze_command_on_an_archive(tmp_path, capsys):
-    from dockopt.analyze_cli import main
+    from dockopt.cli import main
 
     out, sbom_file, junit = tmp_path / "dive.json", tmp_path / "sbom.json", tmp_path / "junit.xml"
-    code = main([str(PAYLOADS), "--json", str(out), "--sbom", str(sbom_file), "--ci", "--junit", str(junit),
-                 "--ci-config", str(tmp_path / "none")])
+    code = main(["analyze", str(PAYLOADS), "--json", str(out), "--sbom", str(sbom_file), "--ci", "--junit",
+                 str(junit), "--ci-config", str(tmp_path / "none")])
     text = capsys.readouterr().out
     assert code == 1  # noSecrets fails; dive's own rules pass on this image
     assert "FAIL: noSecrets" in text and "PASS: lowestEfficiency" in text
@@ -534,8 +534,8 @@ def test_analyze_command_on_an_archive(tmp_path, capsys):
         assert s not in text and s not in junit.read_text()
     cfg = tmp_path / ".dive-ci"
     cfg.write_text("rules:\n  noSecrets: false\n")
-    assert main([str(PAYLOADS), "--ci", "--ci-config", str(cfg), "--no-scanners"]) == 0
-    assert main([str(tmp_path / "missing.tar"), "--source", "archive"]) == 2
+    assert main(["analyze", str(PAYLOADS), "--ci", "--ci-config", str(cfg), "--no-scanners"]) == 0
+    assert main(["analyze", str(tmp_path / "missing.tar"), "--source", "archive"]) == 2
 
 
 def test_package_level_api(waste):
@@ -548,10 +548,12 @@ def test_package_level_api(waste):
 
 def test_go_sort_matches_go():
     """dive orders its inefficient files with Go's unstable sort.Sort; ties must come out the same."""
+    from dockopt.dive_compat._gosort import go_sort
+
     recorded = json.loads((HERE / "go_sort_cases.json").read_text())
     for items, expected in zip(recorded["inputs"], recorded["sorted_paths"]):
         data = list(items)
-        analysis.go_sort(data, lambda a, b: a["Size"] < b["Size"])
+        go_sort(data, lambda a, b: a["Size"] < b["Size"])
         assert [d["Path"] for d in data] == expected
 
 
