@@ -15,14 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import analysis, ci_rules, sbom, secrets, surface
-from .dive_compat import CiResult, DiveMetrics, dive_export, dive_metrics
+from . import analysis, sbom, secrets, surface
+from .dive_compat.metrics import DiveMetrics, dive_metrics
 from .image import GO_BUILDINFO, ImageContents, read_image
 from .image.table import FILE
 from .units import human_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from .dive_compat.ci import CiResult
 
 LARGEST = 20  # files the report lists
 
@@ -48,16 +50,85 @@ class SecretFinding(NamedTuple):
     preview: str
 
 
-def find_secrets(image: ImageContents, shown: dict[str, int]) -> list[SecretFinding]:
+Scanned = dict[tuple[str, int], list[tuple[str, str]]]  # (path, id of the contents) -> (rule, preview)...
+
+
+def find_secrets(image: ImageContents, shown: dict[str, int], scanned: Scanned | None = None) -> list[SecretFinding]:
     """``dockopt.secrets.find`` on the column store: each captured file through
-    ``secrets.scan_contents``; ``shown`` maps a path to the layer the final filesystem shows it from."""
+    ``secrets.scan_contents``; ``shown`` maps a path to the layer the final filesystem shows it from;
+    ``scanned``: what a ``SecretScan`` found already."""
     instructions = {info.layer: info.instruction for info in image.layer_info}
     rows = []
     for (layer, path), data in sorted(image.contents.items()):
-        for rule, preview in secrets.scan_contents(path, data):
+        found = scanned.get((path, id(data))) if scanned is not None else None
+        for rule, preview in found if found is not None else secrets.scan_contents(path, data):
             is_visible = shown.get(path) == layer
             rows.append(SecretFinding(layer, path, rule, instructions.get(layer), not is_visible, is_visible, preview))
     return rows
+
+
+_OFFLOAD_BYTES = 1 << 20  # captured bytes worth a second process (regular expressions scan ~5-10 MB/s)
+_BATCH_BYTES = 256 << 10
+
+
+def _scan_batch(batch: list[tuple[str, bytes]]) -> list[list[tuple[str, str]]]:
+    return [secrets.scan_contents(path, data) for path, data in batch]
+
+
+class SecretScan:
+    """``secrets.scan_contents`` over each captured file as the reader captures it (``add`` is a
+    ``CaptureSink``), on the second core once there is enough to scan: matching regular expressions
+    holds the GIL, so only a process runs it beside the reader. The worker is forked when this
+    process runs no other thread (the command line on an archive), else spawned; if no worker can
+    run, everything is scanned here. ``results()`` waits for the worker and stops it."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, bytes]] = []
+        self._pending_bytes = 0
+        self._submitted: list[tuple[list[tuple[str, bytes]], Any]] = []
+        self._pool: Any = None
+        self._failed = False
+
+    def add(self, path: str, data: bytes) -> None:
+        self._pending.append((path, data))
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= (_BATCH_BYTES if self._pool is not None else _OFFLOAD_BYTES) and self._start():
+            try:
+                self._submitted.append((self._pending, self._pool.submit(_scan_batch, self._pending)))
+            except RuntimeError:  # a broken pool: the rest is scanned here
+                self._failed = True
+                return
+            self._pending, self._pending_bytes = [], 0
+
+    def _start(self) -> bool:
+        if self._pool is None and not self._failed:
+            try:
+                import multiprocessing
+                import threading
+                from concurrent.futures import ProcessPoolExecutor
+
+                method = "fork" if threading.active_count() == 1 else "spawn"
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method))
+            except (ImportError, OSError, ValueError):
+                self._failed = True
+        return self._pool is not None and not self._failed
+
+    def results(self) -> Scanned:
+        out: Scanned = {}
+        try:
+            for batch, future in self._submitted:
+                try:
+                    found = future.result()
+                except (OSError, RuntimeError):  # BrokenProcessPool is a RuntimeError
+                    found = _scan_batch(batch)
+                for (path, data), f in zip(batch, found):
+                    out[(path, id(data))] = f
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+        for (path, data), f in zip(self._pending, _scan_batch(self._pending)):
+            out[(path, id(data))] = f
+        return out
 
 
 @dataclass(frozen=True)
@@ -187,6 +258,8 @@ class AnalysisReport:
     def ci(self, config_file: str | os.PathLike[str] | None = ".dive-ci",
            overrides: dict[str, str | None] | None = None) -> CiResult:
         """dive's CI rules and dockopt's, with ``.dive-ci`` values and command-line ``overrides``."""
+        from . import ci_rules
+
         values, used = ci_rules.load_ci_config(config_file)
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         user = str(self.contents.image_config.get("User") or "")
@@ -194,6 +267,9 @@ class AnalysisReport:
                                     config_file=used)
 
     def dive_json(self) -> dict[str, Any]:
+        """The document ``dive IMAGE --json FILE`` writes for this image."""
+        from .dive_compat.export import dive_export
+
         return dive_export(self.contents, self.dive)
 
 
@@ -205,7 +281,9 @@ def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", steps
     attribution. ``scanners=False`` reads headers only (no secrets / packages / surface).
     ``stream``: an engine save stream of ``image`` opened already (``dockopt analyze`` does).
     """
-    contents = read_image(image, source=source, capture=combined_capture if scanners else None, stream=stream)
+    scan = SecretScan() if scanners else None
+    contents = read_image(image, source=source, capture=combined_capture if scanners else None, stream=stream,
+                          on_capture=scan.add if scan is not None else None)
     table = contents.entries
     dive = dive_metrics(table, [info.size_bytes for info in contents.layer_info])
     instructions = [info.instruction for info in contents.layer_info]
@@ -215,11 +293,11 @@ def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", steps
     found: list[SecretFinding] = []
     packages: list[sbom.Package] = []
     surf = None
-    if scanners:
+    if scan is not None:
         shown = {table.path[i]: table.layer[i] for i, v in enumerate(table.visible) if v}
-        found = find_secrets(contents, shown)
         packages = sbom.find_packages(contents.contents, shown)
         surf = surface.surface(table, contents.image_config, packages=len(packages))
+        found = find_secrets(contents, shown, scan.results())  # last: the worker scans meanwhile
     return AnalysisReport(image=str(image), contents=contents, dive=dive,
                           reclaimable_bytes=analysis.reclaimable_bytes(table), waste_rows=tuple(waste),
                           largest_rows=tuple(analysis.largest(table, LARGEST)), secret_rows=tuple(found),

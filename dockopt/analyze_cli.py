@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import queue
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,15 +36,23 @@ def add_analyze_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentP
 
 
 class _Prefetch:
-    """Reads the engine's save stream on a thread into a small bounded queue (16 MiB at most)."""
+    """Reads the engine's save stream on a thread into a small bounded queue (16 MiB at most).
+
+    (``queue`` and ``threading`` are imported here: the archive path needs neither.)
+    """
 
     def __init__(self, ref: str, depth: int = 16) -> None:
+        import queue
+        import threading
+
         self.queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(ref,), name="dockopt-save-stream", daemon=True)
         self.thread.start()
 
     def _run(self, ref: str) -> None:
+        from queue import Full
+
         try:
             from . import engine
 
@@ -55,7 +61,7 @@ class _Prefetch:
                     try:
                         self.queue.put(chunk, timeout=0.5)
                         break
-                    except queue.Full:
+                    except Full:
                         continue
                 if self.stop.is_set():
                     return

@@ -33,6 +33,19 @@ def _lazy_import(name: str) -> ModuleType:
 pd = _lazy_import("pandas")
 
 
+def _analyze_parser() -> argparse.ArgumentParser:
+    """A parser that knows ``analyze`` alone: building every command's parser costs more than
+    analysing a small archive, so ``main`` routes ``dockopt analyze ...`` here first."""
+    from .analyze_cli import add_analyze_arguments, run_analyze
+
+    p = argparse.ArgumentParser(prog="dockopt", description="See and measure Docker image optimisation.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    s = sub.add_parser("analyze", help="where an image's bytes went: efficiency, waste, secrets, packages")
+    add_analyze_arguments(s)
+    s.set_defaults(func=run_analyze)
+    return p
+
+
 def _kv(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
     out = {}
     for pair in pairs or []:
@@ -216,7 +229,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = (_analyze_parser() if argv[:1] == ["analyze"] else _parser()).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except CheckFailed as exc:

@@ -12,7 +12,6 @@ import io
 import json
 import re
 import warnings
-import zipfile
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -136,6 +135,8 @@ def parse_go_buildinfo(blob: bytes) -> tuple[str, list[tuple[str, str]]] | None:
 
 def _jar_packages(data: bytes) -> list[tuple[str, str, str | None]]:
     """(artifactId, version, groupId) from a jar's pom.properties, else its manifest."""
+    import zipfile  # only for jars
+
     out = []
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from ..errors import ImageNotFound
 from .contents import IMAGE_LAYER_COLUMNS, ImageContents, LayerInfo, instruction_of
 from .history import layers
-from .layer import GO_BUILDINFO, OPAQUE_MARKER, WHITEOUT_PREFIX, CapturePolicy
+from .layer import GO_BUILDINFO, OPAQUE_MARKER, WHITEOUT_PREFIX, CapturePolicy, CaptureSink
 from .layouts import is_archive_path, read_archive, read_bytes, read_engine_image
 from .table import CHANGES, FILE_COLUMNS, KINDS, FileTable, as_table
 
@@ -30,26 +30,28 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["CHANGES", "FILE_COLUMNS", "GO_BUILDINFO", "IMAGE_LAYER_COLUMNS", "KINDS", "OPAQUE_MARKER",
-           "WHITEOUT_PREFIX", "CapturePolicy", "FileTable", "ImageContents", "LayerInfo", "as_table", "files",
+           "WHITEOUT_PREFIX", "CapturePolicy", "CaptureSink", "FileTable", "ImageContents", "LayerInfo", "as_table", "files",
            "instruction_of", "layers", "read_archive", "read_bytes", "read_engine_image", "read_image"]
 
 
 def read_image(image_or_archive: str | os.PathLike[str], *, source: str = "auto",
-               capture: CapturePolicy | None = None, stream: Iterable[bytes] | None = None) -> ImageContents:
+               capture: CapturePolicy | None = None, stream: Iterable[bytes] | None = None,
+               on_capture: CaptureSink | None = None) -> ImageContents:
     """Read an image from the engine or from an archive / OCI layout (``source``: auto|engine|archive).
 
     ``auto`` takes an existing path as an archive and anything else as an image reference.
     Raises ``ImageNotFound`` for an unknown reference, ``ArchiveError`` for a bad archive.
+    ``capture``: which files' contents to keep; ``on_capture``: told about each as it is read.
     ``stream``: an already opened engine save stream for the reference (see ``read_engine_image``).
     """
     if source not in ("auto", "engine", "archive"):
         raise ValueError(f"source must be auto, engine or archive, not {source!r}")
     if source == "archive" or (source == "auto" and is_archive_path(image_or_archive)):
-        return read_archive(image_or_archive, capture=capture)
+        return read_archive(image_or_archive, capture=capture, on_capture=on_capture)
     ref = str(image_or_archive)
     if not ref or ref.strip() != ref:
         raise ImageNotFound(f"{ref!r} is not an image reference")
-    return read_engine_image(ref, capture=capture, stream=stream)
+    return read_engine_image(ref, capture=capture, stream=stream, on_capture=on_capture)
 
 
 def files(image_or_archive: str | os.PathLike[str], *, source: str = "auto") -> pd.DataFrame:

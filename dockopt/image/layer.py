@@ -26,6 +26,8 @@ OPAQUE_MARKER = ".wh..wh..opq"
 # N bytes, or GO_BUILDINFO to look for Go's embedded build information in an executable.
 GO_BUILDINFO = -1
 CapturePolicy = Callable[[str, int, int], int]
+# Told about each captured file (path, contents) as soon as it is read, while the image streams on.
+CaptureSink = Callable[[str, bytes], None]
 CAPTURE_TOTAL_LIMIT = 256 << 20  # all captured contents together (bounded memory)
 _GO_MAGIC = b"\xff Go buildinf:"
 _GO_WINDOW = 64 * 1024           # bytes kept from the magic on, and searched from the data start
@@ -84,8 +86,9 @@ def clean_path(name: str) -> tuple[str, bool]:
 
 
 def scan_layer(src: ByteSource, what: str, capture: CapturePolicy | None = None,
-               budget: CaptureBudget | None = None) -> LayerEntries:
-    """Read one (uncompressed) layer tar from ``src``: every entry, and what ``capture`` asks for."""
+               budget: CaptureBudget | None = None, on_capture: CaptureSink | None = None) -> LayerEntries:
+    """Read one (uncompressed) layer tar from ``src``: every entry, and what ``capture`` asks for
+    (each captured file also goes to ``on_capture``)."""
     budget = budget or CaptureBudget()
     out = LayerEntries()
     paths, kinds, sizes, modes, uids, gids, links, opaque = (out.paths, out.kinds, out.sizes, out.modes, out.uids,
@@ -126,11 +129,15 @@ def scan_layer(src: ByteSource, what: str, capture: CapturePolicy | None = None,
                 found = _go_buildinfo(reader)
                 if found:
                     out.contents[path] = found
+                    if on_capture is not None:
+                        on_capture(path, found)
             elif want and size <= want:
                 if size <= budget.left:
                     blob = reader.read(size)
                     budget.left -= len(blob)
                     out.contents[path] = blob
+                    if on_capture is not None:
+                        on_capture(path, blob)
                 else:
                     budget.dropped += 1
     out.tar_entries = len(paths)

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import ArchiveError
 from .contents import ImageContents, build_contents
-from .layer import CaptureBudget, CapturePolicy, LayerEntries, scan_layer
+from .layer import CaptureBudget, CapturePolicy, CaptureSink, LayerEntries, scan_layer
 from .tar import ByteSource, ChunkSource, Decompressed, FileRange, TarReader, codec_of
 
 _JSON_LIMIT = 64 << 20  # manifests and configs are small; refuse anything absurd
@@ -49,7 +49,8 @@ def _looks_like_layer(head: bytes) -> bool:
             or (len(head) == 512 and head.count(0) == 512))
 
 
-def _scan_archive(src: ByteSource, what: str, capture: CapturePolicy | None) -> _ArchiveScan:
+def _scan_archive(src: ByteSource, what: str, capture: CapturePolicy | None,
+                  on_capture: CaptureSink | None = None) -> _ArchiveScan:
     out = _ArchiveScan()
     members = TarReader(src, what)
     for raw_name, typeflag, size, _mode, _uid, _gid, linkname in members:
@@ -75,7 +76,7 @@ def _scan_archive(src: ByteSource, what: str, capture: CapturePolicy | None) -> 
                 continue
             if size == 0 or _looks_like_layer(head) or name.endswith(".tar"):
                 layer_src = _open_layer(members.member_source(), head)
-                out.layers[name] = scan_layer(layer_src, f"{what}: layer {name}", capture, out.budget)
+                out.layers[name] = scan_layer(layer_src, f"{what}: layer {name}", capture, out.budget, on_capture)
     return out
 
 
@@ -166,7 +167,7 @@ def _assemble(scan: _ArchiveScan, what: str, want_tag: str | None) -> ImageConte
     return build_contents(what, config, ordered, diff_ids, scan.budget)
 
 
-def _oci_dir(path: Path, capture: CapturePolicy | None) -> ImageContents:
+def _oci_dir(path: Path, capture: CapturePolicy | None, on_capture: CaptureSink | None = None) -> ImageContents:
     """An OCI image layout directory (or an unpacked ``docker save``): read only what it names."""
     what = str(path)
     scan = _ArchiveScan()
@@ -200,7 +201,7 @@ def _oci_dir(path: Path, capture: CapturePolicy | None) -> ImageContents:
         with p.open("rb") as f:
             member = FileRange.of_file(f.fileno())
             ordered.append((name, scan_layer(_open_layer(member, member.read_at(0, 512)), f"{what}: layer {name}",
-                                             capture, scan.budget)))
+                                             capture, scan.budget, on_capture)))
     return build_contents(what, config, ordered, diff_ids, scan.budget)
 
 
@@ -212,23 +213,28 @@ def is_archive_path(value: str | os.PathLike[str]) -> bool:
                                       os.path.isdir(value) or os.path.isfile(value))
 
 
-def read_archive(path: str | os.PathLike[str], *, capture: CapturePolicy | None = None) -> ImageContents:
-    """Read a ``docker save`` tar (plain or gzipped) or an OCI image layout (directory or tar)."""
+def read_archive(path: str | os.PathLike[str], *, capture: CapturePolicy | None = None,
+                 on_capture: CaptureSink | None = None) -> ImageContents:
+    """Read a ``docker save`` tar (plain or gzipped) or an OCI image layout (directory or tar).
+
+    ``capture``: which files' contents to keep (``CapturePolicy``); ``on_capture``: told about
+    each kept file as soon as it is read.
+    """
     p = Path(path)
     if p.is_dir():
-        return _oci_dir(p, capture)
+        return _oci_dir(p, capture, on_capture)
     if not p.is_file():
         raise ArchiveError(f"{p}: no such archive", hint="give the path of a `docker save` tar or an OCI layout")
     with p.open("rb") as f:
         whole = FileRange.of_file(f.fileno())
         codec = codec_of(whole.read_at(0, 4))
         src: ByteSource = Decompressed(whole, codec) if codec else whole
-        scan = _scan_archive(src, str(p), capture)
+        scan = _scan_archive(src, str(p), capture, on_capture)
         return _assemble(scan, str(p), None)
 
 
-def read_engine_image(ref: str, *, capture: CapturePolicy | None = None,
-                      stream: Iterable[bytes] | None = None) -> ImageContents:
+def read_engine_image(ref: str, *, capture: CapturePolicy | None = None, stream: Iterable[bytes] | None = None,
+                      on_capture: CaptureSink | None = None) -> ImageContents:
     """Stream ``docker save`` of ``ref`` from the engine and read it on the fly (nothing on disk).
 
     ``stream``: the save stream when the caller opened it already (``dockopt analyze`` does, so
@@ -240,7 +246,7 @@ def read_engine_image(ref: str, *, capture: CapturePolicy | None = None,
         stream = engine.save_image(ref)
     src = ChunkSource(stream)
     try:
-        scan = _scan_archive(src, ref, capture)
+        scan = _scan_archive(src, ref, capture, on_capture)
     finally:
         # Stop the stream (and a prefetching thread) even when the archive ended before it did.
         with contextlib.suppress(Exception):

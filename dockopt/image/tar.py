@@ -31,7 +31,7 @@ _ZERO_BLOCK = bytes(512)
 # devmajor, devminor, prefix (ustar field layout; GNU reuses the prefix area, see ``_USTAR``).
 _HEADER = struct.Struct("100s8s8s8s12s12s8sc100s8s32s32s8s8s155s12x")
 _USTAR = b"ustar\x00"  # POSIX magic; GNU writes "ustar  " and has no prefix field
-_READAHEAD = 16 * 1024  # one read serves the headers of many small consecutive members
+_READAHEAD = 4096  # one read (a page) serves the headers of the small members it holds
 _EXTENDED = frozenset((b"L", b"K", b"x", b"g"))
 
 
@@ -178,10 +178,15 @@ class ChunkSource(_Buffered):
 class Bounded(ByteSource):
     """At most ``size`` bytes of a parent source, with a peek buffer (a member read as a source)."""
 
-    def __init__(self, parent: ByteSource, size: int) -> None:
+    def __init__(self, parent: ByteSource, size: int, head: bytes = b"") -> None:
         self.parent = parent
-        self.left = size
+        self.left = size  # bytes still in the parent, after ``head``
+        self.head = head
+
+    def unread(self) -> int:
+        """Drop the peeked bytes; returns how many bytes are left in the parent."""
         self.head = b""
+        return self.left
 
     def peek(self, n: int) -> bytes:
         if len(self.head) < n and self.left > 0:
@@ -348,6 +353,7 @@ class TarReader:
         self._left = 0  # bytes of the current member not yet taken from ``src``
         self._head = b""  # peeked bytes of the current member
         self._pad = 0
+        self._delegate: Bounded | None = None  # the current member, handed over by ``member_source``
 
     # --- the current member's data ---
 
@@ -377,27 +383,23 @@ class TarReader:
         return self.src.read_at(self.start + offset, n)
 
     def member_source(self) -> ByteSource:
-        """The rest of the current member as a source (reading it advances this reader)."""
+        """The rest of the current member as a source of its own (a tar inside the tar), read
+        straight from this reader's source; what it leaves unread is skipped before the next header."""
         if isinstance(self.src, FileRange) and self.start is not None:
-            # Straight from the file (one level of indirection less per nested header).
             begin = self.src.pos - len(self._head)
-            sub = self.src.sub(begin, begin + len(self._head) + self._left)
-            self.src.skip(self._left)
-            self._left, self._head = 0, b""
-            return sub
-        return Bounded(self, len(self._head) + self._left)
-
-    def skip(self, n: int) -> int:  # lets ``Bounded`` use the reader as its parent
-        return len(self.read(n)) if self._head else self._skip_left(n)
-
-    def _skip_left(self, n: int) -> int:
-        got = self.src.skip(min(n, self._left))
-        self._left -= got
-        return got
+            sub: ByteSource = self.src.sub(begin, begin + len(self._head) + self._left)
+            self._left -= self.src.skip(self._left)  # anything left: the file is cut short here
+        else:
+            sub = self._delegate = Bounded(self.src, self._left, self._head)
+            self._left = 0
+        self._head = b""
+        return sub
 
     def _finish(self) -> None:
         """Skip the rest of the current member and its padding."""
         self._head = b""
+        if self._delegate is not None:  # a member handed over as a source: skip what it left
+            self._left, self._delegate = self._delegate.unread(), None
         want = self._left
         got = self.src.skip(want) if want > 0 else 0
         self._left = 0
@@ -426,7 +428,7 @@ class TarReader:
         long_link: str | None = None
         pax: dict[str, str] = {}
         while True:
-            if self._head:
+            if self._head or self._delegate is not None:
                 self._finish()
             elif self._left or self._pad:  # the usual case: untouched data, one skip with its padding
                 want = self._left + self._pad
