@@ -17,7 +17,7 @@ these commands run alternately (the order flips every run):
 through the ``dockopt`` console script, as a user runs it, with Python's bytecode cache on (a
 first untimed run writes it; the environment of this project sets PYTHONDONTWRITEBYTECODE).
 Printed: median wall times, each dockopt/dive ratio, peak RSS (GNU time) and whether the two
-JSON documents are equal. Goals (issue 7): <= 3x dive on the small image, <= 1.0x on the 1.1 GB
+JSON documents are equal (``ties``: equal but for the order of equal-sized inefficient files). Goals (issue 7): <= 3x dive on the small image, <= 1.0x on the 1.1 GB
 archive and from the engine, dockopt peak RSS <= 150 MB.
 """
 
@@ -60,6 +60,21 @@ def measure(argv: list[str]) -> tuple[float, float]:
     if done.returncode not in (0, 1):  # 1: a CI rule failed, not the tool
         raise SystemExit(f"{argv[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
     return wall, int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def same_json(ours: dict, dive: dict) -> str:
+    """``yes``; ``ties`` when only the order of equal-sized entries of ``fileReference`` differs
+    (a known difference, see the README); else ``NO``."""
+    if ours == dive:
+        return "yes"
+    a, b = ours["image"], dive["image"]
+    refs = "fileReference"
+    if (ours["layer"] == dive["layer"] and {k: v for k, v in a.items() if k != refs} == {k: v for k, v in b.items()
+                                                                                    if k != refs}
+            and [r["sizeBytes"] for r in a[refs]] == [r["sizeBytes"] for r in b[refs]]
+            and sorted(map(json.dumps, a[refs])) == sorted(map(json.dumps, b[refs]))):
+        return "ties"
+    return "NO"
 
 
 def ensure_images() -> None:
@@ -125,7 +140,8 @@ def main() -> int:
                        "dockopt_s": med["dockopt"], "headers_s": med["headers"], "dive_s": med["dive"],
                        "ratio": med["dockopt"] / med["dive"], "headers_ratio": med["headers"] / med["dive"],
                        "dockopt_peak_rss_mb": max(rss["dockopt"] + rss["headers"]), "dive_peak_rss_mb": max(rss["dive"]),
-                       "json_equal": all(json.loads(out[n].read_text()) == dive_json for n in ("dockopt", "headers"))}
+                       "same_json": sorted({same_json(json.loads(out[n].read_text()), dive_json)
+                                            for n in ("dockopt", "headers")})}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     print()
@@ -134,7 +150,7 @@ def main() -> int:
     for r in rows:
         print(f"{r['image']:<36} {r['archive_mb']:>7} {r['mode']:<8} {r['dockopt_s']:>9.3f} {r['ratio']:>6.2f} "
               f"{r['headers_s']:>9.3f} {r['headers_ratio']:>6.2f} {r['dive_s']:>7.3f} "
-              f"{r['dockopt_peak_rss_mb']:>7.0f} {r['dive_peak_rss_mb']:>8.0f} {str(r['json_equal']):>9}")
+              f"{r['dockopt_peak_rss_mb']:>7.0f} {r['dive_peak_rss_mb']:>8.0f} {'/'.join(r['same_json']):>9}")
     met = all(r["ratio"] <= GOALS[r["size"]] for r in rows) and all(r["dockopt_peak_rss_mb"] <= RSS_GOAL_MB
                                                                       for r in rows)
     print(f"goals (small <= {GOALS['small']}x, big <= {GOALS['big']}x, RSS <= {RSS_GOAL_MB} MB), default command:",

@@ -708,3 +708,25 @@ def test_no_import_cycles():
         if m not in state:
             visit(m, [])
     assert "dockopt.image.overlay" in graph and graph["dockopt.analysis_report"] >= {"dockopt.analysis"}
+
+
+def test_secrets_scanned_by_a_worker_process_equal_an_inline_scan(monkeypatch):
+    """Past a threshold of captured bytes the secrets scan runs in a second process while the
+    image is read; what it finds is what scanning in this process finds."""
+    from dockopt import analysis_report
+
+    inline = analyze_report(PAYLOADS)
+    started = []
+    real_start = analysis_report.SecretScan._start
+
+    def start(self):
+        ok = real_start(self)
+        started.append(ok)
+        return ok
+
+    monkeypatch.setattr(analysis_report, "_OFFLOAD_BYTES", 1)
+    monkeypatch.setattr(analysis_report, "_BATCH_BYTES", 1)
+    monkeypatch.setattr(analysis_report.SecretScan, "_start", start)
+    offloaded = analyze_report(PAYLOADS)
+    assert started and all(started)
+    assert offloaded.secret_rows == inline.secret_rows and len(inline.secret_rows) == 3
