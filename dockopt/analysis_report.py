@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -274,12 +274,15 @@ class AnalysisReport:
 
 
 def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", steps: pd.DataFrame | None = None,
-                   scanners: bool = True, stream: Iterable[bytes] | None = None) -> AnalysisReport:
+                   scanners: bool = True, stream: Iterable[bytes] | None = None,
+                   meanwhile: Callable[[ImageContents, DiveMetrics], None] | None = None) -> AnalysisReport:
     """Read ``image`` (reference or archive) once and run every analysis on it.
 
     ``steps``: optional BuildKit step records (``BuildResult.dockerfile_steps``) for stage
     attribution. ``scanners=False`` reads headers only (no secrets / packages / surface).
     ``stream``: an engine save stream of ``image`` opened already (``dockopt analyze`` does).
+    ``meanwhile``: work on the image to do before the secrets scan is waited for (the command
+    line writes dive's JSON there, while a worker may still be scanning).
     """
     scan = SecretScan() if scanners else None
     contents = read_image(image, source=source, capture=combined_capture if scanners else None, stream=stream,
@@ -297,7 +300,10 @@ def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", steps
         shown = {table.path[i]: table.layer[i] for i, v in enumerate(table.visible) if v}
         packages = sbom.find_packages(contents.contents, shown)
         surf = surface.surface(table, contents.image_config, packages=len(packages))
-        found = find_secrets(contents, shown, scan.results())  # last: the worker scans meanwhile
+    if meanwhile is not None:
+        meanwhile(contents, dive)
+    if scan is not None:
+        found = find_secrets(contents, shown, scan.results())  # last: a worker may have been scanning
     return AnalysisReport(image=str(image), contents=contents, dive=dive,
                           reclaimable_bytes=analysis.reclaimable_bytes(table), waste_rows=tuple(waste),
                           largest_rows=tuple(analysis.largest(table, LARGEST)), secret_rows=tuple(found),

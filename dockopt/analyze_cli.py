@@ -13,6 +13,11 @@ import argparse
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dive_compat.metrics import DiveMetrics
+    from .image import ImageContents
 
 _END = object()
 
@@ -93,13 +98,16 @@ def run_analyze(args: argparse.Namespace) -> int:
     stream = _Prefetch(str(args.image)) if _is_engine_source(args) and str(args.image).strip() else None
     from .analysis_report import analyze_report
 
+    def write_json(contents: ImageContents, dive: DiveMetrics) -> None:
+        from .dive_compat.export import write_dive_json
+
+        write_dive_json(contents, args.json, dive)
+
     report = analyze_report(args.image, source=getattr(args, "source", None) or "auto",
-                            scanners=not getattr(args, "no_scanners", False), stream=stream)
+                            scanners=not getattr(args, "no_scanners", False), stream=stream,
+                            meanwhile=write_json if getattr(args, "json", None) else None)
     print(report.to_text())
     if getattr(args, "json", None):
-        from .dive_compat import write_dive_json
-
-        write_dive_json(report.contents, args.json, report.dive)
         print(f"\nwrote dive-format JSON to {args.json}")
     if getattr(args, "sbom", None):
         from . import sbom
