@@ -14,6 +14,7 @@ import struct
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .table import DIR, FILE, OTHER, WHITEOUT
 from .tar import ByteSource, TarReader
@@ -171,85 +172,113 @@ def _fold_opaque_markers(layer: LayerEntries) -> None:
 # --- Go build information ---------------------------------------------------------------------
 
 
-def _go_buildinfo(reader: TarReader) -> bytes | None:
-    """Go's build-info blob of the current member (an executable), from the magic on, or None.
+class _Elf(NamedTuple):
+    """What locating Go's build info needs from an ELF header."""
 
-    Seekable sources are read as Go's ``debug/buildinfo`` reads an ELF file: the
-    ``.go.buildinfo`` section, else the first writable data segment, searched over 64 KiB - a few
-    kilobytes per executable instead of the whole file. Streams (the engine, compressed layers)
-    cannot seek back to a section, so the data, which flows past anyway, is searched instead.
-    """
-    if reader.peek(4) != b"\x7fELF":
-        return None
-    if reader.start is not None:
-        found = _elf_buildinfo(reader)
-        if found is not None:
-            return found or None
-    if reader.size > _GO_SCAN_LIMIT:
-        return None
-    return _scan_buildinfo(reader)
+    is64: bool
+    order: str
+    phoff: int
+    phentsize: int
+    phnum: int
+    shoff: int
+    shentsize: int
+    shnum: int
+    shstrndx: int
 
 
-def _elf_buildinfo(reader: TarReader) -> bytes | None:
-    """b"" when the ELF file has no build info, None when it cannot be parsed (then it is scanned)."""
-    ident = reader.read_at(0, 64)
-    if ident is None or len(ident) < 52 or ident[4] not in (1, 2) or ident[5] not in (1, 2):
+def _elf_header(ident: bytes) -> _Elf | None:
+    if len(ident) < 52 or ident[:4] != b"\x7fELF" or ident[4] not in (1, 2) or ident[5] not in (1, 2):
         return None
     is64, order = ident[4] == 2, "<" if ident[5] == 1 else ">"
     if is64:
+        if len(ident) < 64:
+            return None
         phoff, shoff = struct.unpack_from(order + "QQ", ident, 32)
         phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from(order + "HHHHH", ident, 54)
-        sh = struct.Struct(order + "IIQQQQ")  # name, type, flags, addr, offset, size
-        ph = struct.Struct(order + "IIQQQQ")  # type, flags, offset, vaddr, paddr, filesz
     else:
         phoff, shoff = struct.unpack_from(order + "II", ident, 28)
         phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from(order + "HHHHH", ident, 42)
-        sh = struct.Struct(order + "IIIIII")  # name, type, flags, addr, offset, size
-        ph = struct.Struct(order + "IIIIII")  # type, offset, vaddr, paddr, filesz, memsz (flags follow)
-    start: int | None = None
-    if shoff and shnum and shstrndx < shnum and shentsize >= sh.size:
-        table = reader.read_at(shoff, shnum * shentsize) or b""
-        if len(table) == shnum * shentsize:
-            headers = [sh.unpack_from(table, i * shentsize) for i in range(shnum)]
-            _, _, _, _, names_at, names_size = headers[shstrndx]
-            names = reader.read_at(names_at, min(names_size, 1 << 20)) or b""
-            for name_at, _, _, _, offset, _ in headers:
-                if names[name_at:name_at + 14] == b".go.buildinfo\0":
-                    start = offset
-                    break
-    if start is None and phoff and phnum and phentsize >= ph.size:
-        table = reader.read_at(phoff, phnum * phentsize) or b""
-        for i in range(len(table) // phentsize):
-            if is64:
-                ptype, flags, offset = ph.unpack_from(table, i * phentsize)[:3]
-            else:
-                ptype, offset = ph.unpack_from(table, i * phentsize)[:2]
-                flags = struct.unpack_from(order + "I", table, i * phentsize + 24)[0]
-            if ptype == 1 and flags & 3 == 2:  # PT_LOAD, PF_W without PF_X
-                start = offset
-                break
-    if start is None:
-        return b""
-    data = reader.read_at(start, _GO_WINDOW) or b""
-    at = _aligned_magic(data)
-    if at < 0:
-        return b""
-    return reader.read_at(start + at, _GO_WINDOW) or b""
+    return _Elf(is64, order, phoff, phentsize, phnum, shoff, shentsize, shnum, shstrndx)
+
+
+def _writable_segment(elf: _Elf, table: bytes) -> int | None:
+    """File offset of the first loaded segment that is writable and not executable (Go's
+    ``DataStart`` fallback), from the program header ``table``."""
+    if elf.phentsize < (56 if elf.is64 else 32):
+        return None
+    for at in range(0, len(table) - elf.phentsize + 1, elf.phentsize):
+        if elf.is64:
+            ptype, flags, offset = struct.unpack_from(elf.order + "IIQ", table, at)
+        else:
+            ptype, offset, flags = struct.unpack_from(elf.order + "II16xI", table, at)
+        if ptype == 1 and flags & 3 == 2:  # PT_LOAD, PF_W without PF_X
+            return offset
+    return None
+
+
+def _buildinfo_section(elf: _Elf, read_at: Callable[[int, int], bytes | None]) -> int | None:
+    """File offset of the ``.go.buildinfo`` section, from the section headers at the file's end."""
+    sh = struct.Struct(elf.order + ("IIQQQQ" if elf.is64 else "IIIIII"))  # name, type, flags, addr, offset, size
+    if not (elf.shoff and elf.shnum and elf.shstrndx < elf.shnum and elf.shentsize >= sh.size):
+        return None
+    table = read_at(elf.shoff, elf.shnum * elf.shentsize) or b""
+    if len(table) < elf.shnum * elf.shentsize:
+        return None
+    headers = [sh.unpack_from(table, i * elf.shentsize) for i in range(elf.shnum)]
+    names_at, names_size = headers[elf.shstrndx][4:6]
+    names = read_at(names_at, min(names_size, 1 << 20)) or b""
+    for name_at, _, _, _, offset, _ in headers:
+        if names[name_at:name_at + 14] == b".go.buildinfo\0":
+            return offset
+    return None
+
+
+def _go_buildinfo(reader: TarReader) -> bytes | None:
+    """Go's build-info blob of the current member (an executable), from the magic on, or None.
+
+    In a file, read as Go's ``debug/buildinfo`` reads an ELF file: the ``.go.buildinfo`` section,
+    else the first writable data segment, searched over 64 KiB - a few kilobytes per executable.
+    A stream (the engine, compressed layers) cannot go back to the section headers at the end of
+    the file: it is searched from the first writable segment on (the blob lives in one), the code
+    and read-only data before it skipped. Files whose headers cannot be read are searched whole.
+    """
+    if reader.peek(4) != b"\x7fELF":
+        return None
+    elf = _elf_header(reader.peek(64))
+    if elf is not None and reader.start is not None:
+        start = _buildinfo_section(elf, reader.read_at)
+        if start is None:
+            start = _writable_segment(elf, reader.read_at(elf.phoff, elf.phnum * elf.phentsize) or b"")
+        if start is None:
+            return None
+        data = reader.read_at(start, _GO_WINDOW) or b""
+        at = _aligned_magic(data, start)
+        return (reader.read_at(start + at, _GO_WINDOW) or None) if at >= 0 else None
+    if reader.size > _GO_SCAN_LIMIT:
+        return None
+    start = 0
+    if elf is not None and elf.phoff + elf.phnum * elf.phentsize <= _GO_WINDOW:
+        table = reader.peek(elf.phoff + elf.phnum * elf.phentsize)[elf.phoff:]
+        start = _writable_segment(elf, table) or 0
+        reader.discard(start)
+    return _scan_buildinfo(reader, start)
 
 
 def _aligned_magic(data: bytes, base: int = 0) -> int:
-    """Where Go's build-info magic starts in ``data`` on a 16-byte boundary (counted from
-    ``base``), or -1 - the linker aligns the blob, a string constant elsewhere usually is not."""
+    """Where Go's build-info magic starts in ``data`` on a 16-byte boundary (of the file, ``data``
+    starting at offset ``base``), or -1: the linker aligns the blob, a string constant elsewhere
+    usually is not."""
     at = data.find(_GO_MAGIC)
     while at >= 0 and (base + at) % 16:
         at = data.find(_GO_MAGIC, at + 1)
     return at
 
 
-def _scan_buildinfo(reader: TarReader) -> bytes | None:
-    """Search the current member's data for the build-info blob, reading it once in 1 MiB blocks."""
+def _scan_buildinfo(reader: TarReader, offset: int = 0) -> bytes | None:
+    """Search the current member's data, from ``offset`` (where the reader stands) on, for the
+    build-info blob, reading it once in 1 MiB blocks."""
     tail = b""
-    seen = 0
+    seen = offset
     size = reader.size
     while seen < size:
         chunk = reader.read(min(1 << 20, size - seen))

@@ -375,6 +375,16 @@ class TarReader:
             out += more
         return out
 
+    def discard(self, n: int) -> int:
+        """Drop up to ``n`` bytes of the current member's data; returns how many were dropped."""
+        dropped = min(n, len(self._head))
+        self._head = self._head[dropped:]
+        if dropped < n and self._left > 0:
+            got = self.src.skip(min(n - dropped, self._left))
+            self._left -= got
+            dropped += got
+        return dropped
+
     def read_at(self, offset: int, n: int) -> bytes | None:
         """``n`` bytes at ``offset`` of the current member without moving through it (files only)."""
         if self.start is None or not isinstance(self.src, FileRange):

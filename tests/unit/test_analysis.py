@@ -614,7 +614,8 @@ def _tar(members: list[tuple[str, bytes | None, int]]) -> bytes:
 
 def test_go_build_info_from_elf_headers_and_from_a_stream(tmp_path, monkeypatch):
     """A real Go executable (dive, a test dependency): on a file the build info is found through the
-    ELF headers without scanning the executable; in a gzip layer (a stream) by scanning; same result."""
+    ELF headers without scanning the executable; in a gzip layer (a stream) by scanning from its
+    first writable segment on, the code before it skipped; same result."""
     from dockopt import proc
     from dockopt.image import layer
 
@@ -626,11 +627,12 @@ def test_go_build_info_from_elf_headers_and_from_a_stream(tmp_path, monkeypatch)
     plain = _tar([("usr/local/bin/dive", binary, 0o755)])
     scans = []
     real_scan = layer._scan_buildinfo
-    monkeypatch.setattr(layer, "_scan_buildinfo", lambda reader: scans.append(reader.name) or real_scan(reader))
+    monkeypatch.setattr(layer, "_scan_buildinfo",
+                        lambda reader, offset=0: scans.append((reader.name, offset)) or real_scan(reader, offset))
     on_file = read_image(_oci_layout(tmp_path / "plain", [plain]), capture=sbom.capture_policy)
     assert scans == []
     streamed = read_image(_oci_layout(tmp_path / "gzip", [gzip.compress(plain, 1)]), capture=sbom.capture_policy)
-    assert scans == ["usr/local/bin/dive"]
+    assert [name for name, _ in scans] == ["usr/local/bin/dive"] and scans[0][1] > len(binary) // 2
     assert on_file.contents == streamed.contents
     inv = sbom.inventory(on_file.files, on_file.contents)
     mods = dict(zip(inv.loc[inv["type"] == "golang", "name"], inv.loc[inv["type"] == "golang", "version"]))
@@ -730,3 +732,40 @@ def test_secrets_scanned_by_a_worker_process_equal_an_inline_scan(monkeypatch):
     offloaded = analyze_report(PAYLOADS)
     assert started and all(started)
     assert offloaded.secret_rows == inline.secret_rows and len(inline.secret_rows) == 3
+
+
+def _go_elf(blob: bytes) -> bytes:
+    """A minimal ELF64 executable: read-only data holding a decoy copy of Go's build-info magic
+    (Go's linker holds that string as a constant), then a writable segment whose first section,
+    ``.go.buildinfo``, holds ``blob``."""
+    import struct
+
+    rodata, data, sections = 0x1000, 0x2000, 0x3000
+    names = b"\0.go.buildinfo\0.shstrtab\0"
+    out = bytearray(sections + 64 * 3 + len(names))
+    struct.pack_into("<4sBBB9xHHIQQQIHHHHHH", out, 0, b"\x7fELF", 2, 1, 1, 2, 62, 1, 0, 64, sections, 0, 64, 56, 2,
+                     64, 3, 2)
+    struct.pack_into("<IIQQQQQQ", out, 64, 1, 4, 0, 0x400000, 0x400000, data, data, 0x1000)  # PT_LOAD r--
+    struct.pack_into("<IIQQQQQQ", out, 120, 1, 6, data, 0x402000, 0x402000, len(blob), len(blob), 0x1000)  # rw-
+    decoy = b"\xff Go buildinf:runtime.main..inittask"
+    out[rodata:rodata + len(decoy)] = decoy
+    out[data:data + len(blob)] = blob
+    struct.pack_into("<IIQQQQIIQQ", out, sections + 64, 1, 1, 3, 0x402000, data, len(blob), 0, 0, 16, 0)
+    struct.pack_into("<IIQQQQIIQQ", out, sections + 128, 15, 3, 0, 0, sections + 192, len(names), 0, 0, 1, 0)
+    out[sections + 192:] = names
+    return bytes(out)
+
+
+def test_go_build_info_is_the_linker_blob_not_a_string_constant(tmp_path):
+    """The magic also appears as a constant in read-only data (in Go's own linker); what is read
+    is the blob the ELF headers point at, from a file and from a stream alike."""
+    sys.path.insert(0, str(HERE))
+    import images
+
+    blob = images._go_buildinfo("go1.23.5", [("mod", "example.com/tool", "v1.2.3")])[4096:-1024]
+    exe = _go_elf(blob)
+    layer = _tar([("usr/bin/tool", exe, 0o755)])
+    for name, data in (("plain", layer), ("gzip", gzip.compress(layer, 1))):
+        c = read_image(_oci_layout(tmp_path / name, [data]), capture=sbom.capture_policy)
+        assert sbom.parse_go_buildinfo(c.contents[(0, "/usr/bin/tool")]) == (
+            "go1.23.5", [("example.com/tool", "v1.2.3")]), name
