@@ -326,7 +326,7 @@ def _as_files(x: Any) -> pd.DataFrame:
         return x
     if hasattr(x, "files"):
         return x.files
-    from ._oldimage import read_image
+    from .image import read_image
 
     return read_image(x).files
 

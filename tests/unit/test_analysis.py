@@ -193,6 +193,8 @@ def test_diff_between_images(waste, payloads):
     per_dir = analysis.diff_by_directory(d, depth=1).set_index("directory")
     assert per_dir["delta_bytes"].sum() == d["delta_bytes"].sum()
     assert analysis.diff(waste, waste).empty
+    # image references and archive paths are read for the caller
+    pd.testing.assert_frame_equal(analysis.diff(WASTE, str(PAYLOADS)), d)
 
 
 # --- other archive layouts ----------------------------------------------------------------------
