@@ -1,20 +1,21 @@
 """dockopt: see and measure Docker image optimisation.
 
-The public API, re-exported names only; each lives in the module that owns it. Most names load on
-first use (PEP 562), so a command line pays only for what it uses.
+The public API, re-exported names only; each lives in the module that owns it. Every name loads
+on first use (PEP 562), so ``import dockopt`` costs nothing and a command line pays only for
+what it uses (``dockopt analyze`` on an archive never loads pandas or the docker SDK).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
-# ``build`` is both a submodule and the function: importing it eagerly binds the function, and a
-# later ``import dockopt.build`` finds the module loaded already and leaves the name alone.
-from .build import BuildResult, build
 from .errors import DockoptError
 
 _EXPORTS = {
+    "BuildResult": ("build", "BuildResult"),
     "layers": ("image", "layers"),
     "files": ("image", "files"),
     "read_image": ("image", "read_image"),
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import bases, plots
     from .analysis import diff
     from .analysis_report import analyze_report
+    from .build import BuildResult, build
     from .image import files, layers, read_image
 
 
@@ -46,3 +48,20 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """``dockopt.build`` is both a submodule and the function ``dockopt.build(...)``; the function
+    wins. Importing the submodule makes Python set the package attribute to the module: this
+    property keeps answering with the function (loaded on first use) whatever was set."""
+
+    @property
+    def build(self) -> Any:
+        return importlib.import_module(".build", __name__).build
+
+    @build.setter
+    def build(self, value: Any) -> None:
+        pass  # the import system binding the submodule; ``sys.modules["dockopt.build"]`` still has it
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,29 +1,36 @@
-"""``dockopt analyze``: one pass over an image, every analysis, a report and CI verdict.
+"""One pass over an image, every analysis: ``analyze_report(image) -> AnalysisReport``.
 
-``analyze_report(image)`` reads the image once (tar headers, plus the few small files the
-secrets and package scanners need), and returns an ``AnalysisReport``. ``run_analyze(args)``
-is what the CLI's ``analyze`` subcommand calls; it returns the process exit code.
+The image is read once (tar headers, plus the few small files the secrets and package scanners
+need); every figure is computed on the reader's column store, so the report - its text, its
+dive JSON, its CI verdict - needs no pandas. Its tables (``waste``, ``largest``, ``secrets``,
+``packages``, ``directories``) become DataFrames when first asked for, for notebooks.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pandas as pd
-
-from . import analysis, dive_compat, sbom, secrets, surface
-from .analyze_cli import add_analyze_arguments, main  # noqa: F401 - re-exported
+from . import analysis, sbom, secrets, surface
+from .dive_compat.metrics import DiveMetrics, dive_metrics
 from .image import GO_BUILDINFO, ImageContents, read_image
+from .image.table import FILE
+from .units import human_bytes
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .dive_compat.ci import CiResult
+
+LARGEST = 20  # files the report lists
 
 
-def _combined_capture(path: str, size: int, mode: int) -> int:
+def combined_capture(path: str, size: int, mode: int) -> int:
+    """The capture policy of the secrets and package scanners together."""
     a = secrets.capture_policy(path, size, mode)
     b = sbom.capture_policy(path, size, mode)
     if a > 0 or b > 0:
@@ -31,28 +38,147 @@ def _combined_capture(path: str, size: int, mode: int) -> int:
     return GO_BUILDINFO if GO_BUILDINFO in (a, b) else 0
 
 
-def _human(n: float) -> str:
-    """Decimal units, like dive and docker print sizes."""
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"
+class SecretFinding(NamedTuple):
+    """One secret in one layer's copy of a file: a row of ``AnalysisReport.secrets``."""
+
+    layer: int
+    path: str
+    rule: str
+    instruction: str | None
+    deleted_later: bool
+    visible: bool
+    preview: str
+
+
+Scanned = dict[tuple[str, int], list[tuple[str, str]]]  # (path, id of the contents) -> (rule, preview)...
+
+
+def find_secrets(image: ImageContents, shown: dict[str, int], scanned: Scanned | None = None) -> list[SecretFinding]:
+    """``dockopt.secrets.find`` on the column store: each captured file through
+    ``secrets.scan_contents``; ``shown`` maps a path to the layer the final filesystem shows it from;
+    ``scanned``: what a ``SecretScan`` found already."""
+    instructions = {info.layer: secrets.redact_text(info.instruction) for info in image.layer_info}
+    rows = []
+    for (layer, path), data in sorted(image.contents.items()):
+        found = scanned.get((path, id(data))) if scanned is not None else None
+        for rule, preview in found if found is not None else secrets.scan_contents(path, data):
+            is_visible = shown.get(path) == layer
+            rows.append(SecretFinding(layer, path, rule, instructions.get(layer), not is_visible, is_visible, preview))
+    # the config's Env and the history: build args are recorded in full on every RUN line
+    layer_of_history = {info.history_index: info.layer for info in image.layer_info if info.history_index is not None}
+    last_layer = image.layer_info[-1].layer if image.layer_info else 0
+    rows.extend(SecretFinding(**row) for row in secrets.scan_config(image.config, layer_of_history, last_layer))
+    return rows
+
+
+_OFFLOAD_BYTES = 1 << 20  # captured bytes worth a second process (regular expressions scan ~5-10 MB/s)
+_BATCH_BYTES = 256 << 10
+
+
+def _scan_batch(batch: list[tuple[str, bytes]]) -> list[list[tuple[str, str]]]:
+    return [secrets.scan_contents(path, data) for path, data in batch]
+
+
+class SecretScan:
+    """``secrets.scan_contents`` over each captured file as the reader captures it (``add`` is a
+    ``CaptureSink``), on the second core once there is enough to scan: matching regular expressions
+    holds the GIL, so only a process runs it beside the reader. The worker is forked when this
+    process runs no other thread (the command line on an archive), else spawned; if no worker can
+    run, everything is scanned here. ``results()`` waits for the worker and stops it."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, bytes]] = []
+        self._pending_bytes = 0
+        self._submitted: list[tuple[list[tuple[str, bytes]], Any]] = []
+        self._pool: Any = None
+        self._failed = False
+
+    def add(self, path: str, data: bytes) -> None:
+        self._pending.append((path, data))
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= (_BATCH_BYTES if self._pool is not None else _OFFLOAD_BYTES) and self._start():
+            try:
+                self._submitted.append((self._pending, self._pool.submit(_scan_batch, self._pending)))
+            except RuntimeError:  # a broken pool: the rest is scanned here
+                self._failed = True
+                return
+            self._pending, self._pending_bytes = [], 0
+
+    def _start(self) -> bool:
+        if self._pool is None and not self._failed:
+            try:
+                import multiprocessing
+                import threading
+                from concurrent.futures import ProcessPoolExecutor
+
+                method = "fork" if threading.active_count() == 1 else "spawn"
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method))
+            except (ImportError, OSError, ValueError):
+                self._failed = True
+        return self._pool is not None and not self._failed
+
+    def results(self) -> Scanned:
+        out: Scanned = {}
+        try:
+            for batch, future in self._submitted:
+                try:
+                    found = future.result()
+                except (OSError, RuntimeError):  # BrokenProcessPool is a RuntimeError
+                    found = _scan_batch(batch)
+                for (path, data), f in zip(batch, found):
+                    out[(path, id(data))] = f
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+        for (path, data), f in zip(self._pending, _scan_batch(self._pending)):
+            out[(path, id(data))] = f
+        return out
 
 
 @dataclass(frozen=True)
 class AnalysisReport:
-    """Everything ``dockopt analyze`` measures about one image."""
+    """Everything ``dockopt analyze`` measures about one image.
+
+    ``waste_rows``, ``largest_rows``, ``secret_rows``, ``package_rows`` are the records; ``waste``,
+    ``largest``, ``secrets``, ``packages`` the same as DataFrames.
+    """
 
     image: str
     contents: ImageContents = field(repr=False)
-    dive: analysis.DiveMetrics = field(repr=False)
+    dive: DiveMetrics = field(repr=False)
     reclaimable_bytes: int
-    waste: pd.DataFrame = field(repr=False)
-    largest: pd.DataFrame = field(repr=False)
-    secrets: pd.DataFrame = field(repr=False)
-    packages: pd.DataFrame = field(repr=False)
+    waste_rows: tuple[analysis.LayerWaste, ...] = field(repr=False)
+    largest_rows: tuple[analysis.LargeFile, ...] = field(repr=False)
+    secret_rows: tuple[SecretFinding, ...] = field(repr=False)
+    package_rows: tuple[sbom.Package, ...] = field(repr=False)
     surface: surface.SurfaceReport | None = field(repr=False)
+
+    @functools.cached_property
+    def waste(self) -> pd.DataFrame:
+        """Each row is one filesystem layer and the waste it caused (``analysis.waste_by_layer``)."""
+        import pandas as pd
+
+        out = pd.DataFrame(list(self.waste_rows), columns=list(analysis.LayerWaste._fields))
+        for c in ("stage", "from_stage"):
+            out[c] = pd.Series([getattr(r, c) for r in self.waste_rows], dtype=object)
+        return out
+
+    @functools.cached_property
+    def largest(self) -> pd.DataFrame:
+        """Each row is one of the ``LARGEST`` largest files of the final filesystem (``analysis.largest_files``)."""
+        return analysis.largest_files(self.contents.entries, LARGEST)
+
+    @functools.cached_property
+    def secrets(self) -> pd.DataFrame:
+        """Each row is one secret found in one layer's copy of a file (see ``dockopt.secrets.find``)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.secret_rows), columns=secrets.FINDING_COLUMNS)
+
+    @functools.cached_property
+    def packages(self) -> pd.DataFrame:
+        """Each row is one package found in the final filesystem (see ``dockopt.sbom.inventory``)."""
+        return sbom.packages_frame(self.package_rows)
 
     @functools.cached_property
     def directories(self) -> pd.DataFrame:
@@ -65,57 +191,62 @@ class AnalysisReport:
 
     def to_text(self, *, top: int = 10) -> str:
         d = self.dive
+        table = self.contents.entries
+        layer_size = {info.layer: info.size_bytes for info in self.contents.layer_info}
+        n_files = sum(1 for k, v in zip(table.kind, table.visible) if v and k == FILE)
         lines = [f"Image: {self.image}",
-                 f"  size: {_human(d.size_bytes)} ({d.size_bytes} bytes) in {len(self.contents.layers)} layers, "
-                 f"{int((self.contents.files['visible'] & (self.contents.files['kind'] == 'file')).sum())} files",
+                 f"  size: {human_bytes(d.size_bytes)} ({d.size_bytes} bytes) in {len(self.contents.layer_info)} "
+                 f"layers, {n_files} files",
                  f"  efficiency: {d.efficiency * 100:.4f} %   (dive-compatible)",
-                 f"  wasted bytes: {d.wasted_bytes} ({_human(d.wasted_bytes)})   (dive-compatible)",
+                 f"  wasted bytes: {d.wasted_bytes} ({human_bytes(d.wasted_bytes)})   (dive-compatible)",
                  "  user wasted percent: " + ("n/a" if math.isnan(d.user_wasted_percent)
                                                else f"{d.user_wasted_percent * 100:.4f} %"),
-                 f"  reclaimable bytes: {self.reclaimable_bytes} ({_human(self.reclaimable_bytes)})   "
+                 f"  reclaimable bytes: {self.reclaimable_bytes} ({human_bytes(self.reclaimable_bytes)})   "
                  "(bytes shipped but hidden by later layers; what a rebuild can save)"]
         for w in self.contents.warnings:
             lines.append(f"  note: {w}")
         lines.append("")
         lines.append("Where the bytes went (by layer):")
-        for row in self.waste.itertuples(index=False):
-            size = int(self.contents.layers.loc[self.contents.layers["layer"] == row.layer, "size_bytes"].iloc[0])
+        for row in self.waste_rows:
             instr = secrets.redact_text(row.instruction) or "(no history)"  # build args are recorded in full
             instr = instr if len(instr) <= 70 else instr[:67] + "..."
             stage = f" [{row.stage}]" if row.stage else ""
-            if getattr(row, "from_stage", None):
+            if row.from_stage:
                 stage += f" (bytes from stage {row.from_stage})"
-            waste = f"  reclaimable {_human(row.reclaimable_bytes)}" if row.reclaimable_bytes else ""
-            lines.append(f"  {row.layer:>3}  {_human(size):>9}  {instr}{stage}{waste}")
-        worst = self.waste.sort_values("reclaimable_bytes", ascending=False).head(3)
-        worst = worst[worst["reclaimable_bytes"] > 0]
-        if len(worst):
+            waste = f"  reclaimable {human_bytes(row.reclaimable_bytes)}" if row.reclaimable_bytes else ""
+            lines.append(f"  {row.layer:>3}  {human_bytes(layer_size.get(row.layer, 0)):>9}  {instr}{stage}{waste}")
+        worst = sorted((r for r in self.waste_rows if r.reclaimable_bytes > 0),
+                       key=lambda r: r.reclaimable_bytes, reverse=True)[:3]
+        if worst:
             lines.append("")
             lines.append("Instructions that wasted bytes (wrote what a later layer hides):")
-            for row in worst.itertuples(index=False):
-                instr = secrets.redact_text(row.instruction)
-                lines.append(f"  {_human(row.reclaimable_bytes):>9}  layer {row.layer}: {instr}")
-        if len(d.inefficient):
+            for row in worst:
+                lines.append(f"  {human_bytes(row.reclaimable_bytes):>9}  layer {row.layer}: "
+                             f"{secrets.redact_text(row.instruction)}")
+        if d.references:
             lines.append("")
             lines.append("Inefficient files (dive):")
             lines.append(f"{'Count':>7}  {'Wasted Space':>12}  File Path")
-            for row in d.inefficient.head(top).itertuples(index=False):
-                lines.append(f"{row.count:>7}  {_human(row.size_bytes):>12}  {row.path}")
+            for path, count, size in d.references[:top]:
+                lines.append(f"{count:>7}  {human_bytes(size):>12}  {path}")
         lines.append("")
         lines.append("Largest files:")
-        for row in self.largest.head(top).itertuples(index=False):
-            lines.append(f"  {_human(row.size_bytes):>9}  {row.path}  (layer {row.layer})")
+        for f in self.largest_rows[:top]:
+            lines.append(f"  {human_bytes(f.size_bytes):>9}  {f.path}  (layer {f.layer})")
         lines.append("")
-        if len(self.secrets):
-            lines.append(f"Secrets: {len(self.secrets)} found (redacted)")
-            for row in self.secrets.itertuples(index=False):
-                state = "deleted later, still shipped" if row.deleted_later else "present"
-                lines.append(f"  layer {row.layer}  {row.path}  {row.rule}  {row.preview}  ({state})")
+        if self.secret_rows:
+            lines.append(f"Secrets: {len(self.secret_rows)} found (redacted)")
+            for s in self.secret_rows:
+                state = "deleted later, still shipped" if s.deleted_later else "present"
+                lines.append(f"  layer {s.layer}  {s.path}  {s.rule}  {s.preview}  ({state})")
         else:
             lines.append("Secrets: none found")
-        lines.append(f"Packages: {len(self.packages)}" + (
-            " (" + ", ".join(f"{k} {v}" for k, v in self.packages['type'].value_counts().items()) + ")"
-            if len(self.packages) else ""))
+        by_type: dict[str, int] = {}
+        for p in self.package_rows:
+            by_type[p.type] = by_type.get(p.type, 0) + 1
+        ranked = sorted(by_type.items(), key=lambda kv: -kv[1])  # most first, ties in first-seen order
+        lines.append(f"Packages: {len(self.package_rows)}" + (
+            " (" + ", ".join(f"{k} {v}" for k, v in ranked) + ")" if ranked else ""))
         if self.surface is not None:
             s = self.surface
             lines.append("Attack surface:")
@@ -130,80 +261,70 @@ class AnalysisReport:
         return "\n".join(lines)
 
     def ci(self, config_file: str | os.PathLike[str] | None = ".dive-ci",
-           overrides: dict[str, str] | None = None) -> dive_compat.CiResult:
+           overrides: dict[str, str | None] | None = None) -> CiResult:
         """dive's CI rules and dockopt's, with ``.dive-ci`` values and command-line ``overrides``."""
-        values, used = dive_compat.load_ci_config(config_file)
+        from . import ci_rules
+
+        values, used = ci_rules.load_ci_config(config_file)
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         user = str(self.contents.image_config.get("User") or "")
-        result = dive_compat.evaluate_ci(self.dive, values, secrets=self.secrets, user=user)
-        return dive_compat.CiResult(results=result.results, config_file=used)
+        return ci_rules.evaluate_ci(self.dive, values, secrets=[s.path for s in self.secret_rows], user=user,
+                                    config_file=used)
 
     def dive_json(self) -> dict[str, Any]:
-        return dive_compat.dive_export(self.contents, self.dive)
+        """The document ``dive IMAGE --json FILE`` writes for this image."""
+        from .dive_compat.export import dive_export
+
+        return dive_export(self.contents, self.dive)
 
 
 def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", steps: pd.DataFrame | None = None,
-                   scanners: bool = True, stream: Iterable[bytes] | None = None) -> AnalysisReport:
+                   scanners: bool = True, stream: Iterable[bytes] | None = None,
+                   meanwhile: Callable[[ImageContents, DiveMetrics], None] | None = None) -> AnalysisReport:
     """Read ``image`` (reference or archive) once and run every analysis on it.
 
     ``steps``: optional BuildKit step records (``BuildResult.dockerfile_steps``) for stage
     attribution. ``scanners=False`` reads headers only (no secrets / packages / surface).
-    ``stream``: an engine save stream of ``image`` opened already (``dockopt.analyze_cli``).
+    ``stream``: an engine save stream of ``image`` opened already (``dockopt analyze`` does).
+    ``meanwhile``: work on the image to do before the secrets scan is waited for (the command
+    line writes dive's JSON there, while a worker may still be scanning).
     """
-    contents = read_image(image, source=source, capture=_combined_capture if scanners else None, stream=stream)
-    files = contents.files
-    dive = analysis.dive_metrics(files, contents.layers["size_bytes"].tolist())
-    found = secrets.find(files, contents.contents, contents.layers, config=contents.config) if scanners else \
-        pd.DataFrame(columns=secrets.FINDING_COLUMNS)
-    packages = sbom.inventory(files, contents.contents) if scanners else pd.DataFrame(columns=sbom.PACKAGE_COLUMNS)
-    surf = surface.surface(files, contents.image_config, packages=len(packages)) if scanners else None
+    scan = SecretScan() if scanners else None
+    contents = read_image(image, source=source, capture=combined_capture if scanners else None, stream=stream,
+                          on_capture=scan.add if scan is not None else None)
+    table = contents.entries
+    dive = dive_metrics(table, [info.size_bytes for info in contents.layer_info])
+    instructions = [info.instruction for info in contents.layer_info]
+    stages, from_stages = analysis.attribute(instructions, analysis.ordered_steps(steps))
+    hidden = ((table.layer[r], table.kind[r], table.size[r], by) for r, (by, _) in contents.hidden_rows.items())
+    waste = analysis.layer_waste(table, instructions, hidden, (r[0] for r in dive.references), stages, from_stages)
+    found: list[SecretFinding] = []
+    packages: list[sbom.Package] = []
+    surf = None
+    if scan is not None:
+        shown = {table.path[i]: table.layer[i] for i, v in enumerate(table.visible) if v}
+        packages = sbom.find_packages(contents.contents, shown)
+        surf = surface.surface(table, contents.image_config, packages=len(packages))
+    if meanwhile is not None:
+        meanwhile(contents, dive)
+    if scan is not None:
+        found = find_secrets(contents, shown, scan.results())  # last: a worker may have been scanning
     return AnalysisReport(image=str(image), contents=contents, dive=dive,
-                          reclaimable_bytes=analysis.reclaimable_bytes(files),
-                          waste=analysis.waste_by_layer(files, contents.layers, steps, dive=dive, hidden=contents.hidden),
-                          largest=analysis.largest_files(files, 20),
-                          secrets=found, packages=packages, surface=surf)
-
-
-def run_analyze(args: argparse.Namespace, *, stream: Iterable[bytes] | None = None) -> int:
-    """Run ``dockopt analyze``; prints the report, writes requested files, returns the exit code."""
-    report = analyze_report(args.image, source=getattr(args, "source", None) or "auto",
-                            scanners=not getattr(args, "no_scanners", False), stream=stream)
-    print(report.to_text())
-    if getattr(args, "json", None):
-        dive_compat.write_dive_json(report.contents, args.json, report.dive)
-        print(f"\nwrote dive-format JSON to {args.json}")
-    if getattr(args, "sbom", None):
-        Path(args.sbom).write_text(sbom.cyclonedx_json(report.packages, image_name=str(args.image)))
-        print(f"wrote CycloneDX SBOM to {args.sbom}")
-    code = 0
-    if getattr(args, "ci", False) or getattr(args, "junit", None):
-        overrides = {"lowestEfficiency": getattr(args, "lowest_efficiency", None),
-                     "highestWastedBytes": getattr(args, "highest_wasted_bytes", None),
-                     "highestUserWastedPercent": getattr(args, "highest_user_wasted_percent", None)}
-        result = report.ci(getattr(args, "ci_config", None) or ".dive-ci", overrides)
-        print()
-        print(f"  Using CI config: {result.config_file}" if result.config_file else "  Using default CI config")
-        print(result.to_text())
-        if getattr(args, "junit", None):
-            Path(args.junit).write_text(dive_compat.junit_xml(result, image=str(args.image)))
-            print(f"wrote JUnit XML to {args.junit}")
-        if getattr(args, "ci", False) and not result.passed:
-            code = 1
-    return code
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+                          reclaimable_bytes=analysis.reclaimable_bytes(table), waste_rows=tuple(waste),
+                          largest_rows=tuple(analysis.largest(table, LARGEST)), secret_rows=tuple(found),
+                          package_rows=tuple(packages), surface=surf)
 
 
 def compare(reports: dict[str, AnalysisReport]) -> pd.DataFrame:
     """Each row is one measured fact (size, efficiency, hidden bytes, secrets, packages, surface);
     one column per named report, e.g. ``compare({"naive": a, "optimised": b})``."""
+    import pandas as pd
+
     def facts(r: AnalysisReport) -> dict[str, Any]:
         s = r.surface
         row: dict[str, Any] = {"size_bytes": r.size_bytes, "efficiency_pct": round(r.dive.efficiency * 100, 2),
-                               "reclaimable_bytes": r.reclaimable_bytes, "secrets": len(r.secrets),
-                               "packages": len(r.packages)}
+                               "reclaimable_bytes": r.reclaimable_bytes, "secrets": len(r.secret_rows),
+                               "packages": len(r.package_rows)}
         if s is not None:
             row.update(shell=", ".join(s.shells) or "none", package_manager=", ".join(s.package_managers) or "none",
                        compilers=", ".join(s.compilers) or "none", runs_as_root=s.runs_as_root,

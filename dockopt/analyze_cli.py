@@ -1,21 +1,26 @@
-"""``dockopt analyze`` as a command: arguments, and a start that overlaps the engine's work.
+"""``dockopt analyze`` as a command: its arguments, and ``run_analyze``, which prints the report and
+writes what was asked for (dive JSON, SBOM, JUnit XML); ``dockopt.cli`` routes to it.
 
-``dockopt.cli`` calls ``run_analyze(args)``; ``python -m dockopt.analyze_cli IMAGE ...`` runs the
-command alone. Both open the engine's save stream *before* importing the analysis code (pandas
-and friends take a third of a second): the engine spends seconds preparing ``docker save``
-before its first byte, and the imports happen meanwhile. Only argparse and the standard library
-are imported at module level.
+Light on purpose: neither this module nor the analysis it runs imports pandas, plotly or the
+docker SDK on the archive path (a test checks it). From the engine, the save stream is opened
+on a thread first: the engine spends seconds preparing ``docker save`` before its first byte,
+and the docker SDK's import and the rest of the start-up happen meanwhile.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import queue
-import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dive_compat.metrics import DiveMetrics
+    from .image import ImageContents
 
 _END = object()
+_BLOCK = 1 << 20  # bytes handed from the receiving thread to the reading one at a time
 
 
 def add_analyze_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -37,27 +42,48 @@ def add_analyze_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentP
 
 
 class _Prefetch:
-    """Reads the engine's save stream on a thread into a small bounded queue (16 MiB at most)."""
+    """Reads the engine's save stream on a thread into a small bounded queue (16 MiB at most).
+
+    (``queue`` and ``threading`` are imported here: the archive path needs neither.)
+    """
 
     def __init__(self, ref: str, depth: int = 16) -> None:
+        import queue
+        import threading
+
         self.queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(ref,), name="dockopt-save-stream", daemon=True)
         self.thread.start()
 
     def _run(self, ref: str) -> None:
+        from queue import Full
+
+        def put(block: bytes) -> bool:
+            while not self.stop.is_set():
+                try:
+                    self.queue.put(block, timeout=0.5)
+                    return True
+                except Full:
+                    continue
+            return False
+
         try:
             from . import engine
 
+            # The engine sends 32 KiB HTTP chunks: handed over 1 MiB at a time, the reading thread
+            # wakes ~30 times less often (each hand-over passes the GIL between the threads).
+            pieces: list[bytes] = []
+            size = 0
             for chunk in engine.save_image(ref):
-                while not self.stop.is_set():
-                    try:
-                        self.queue.put(chunk, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if self.stop.is_set():
-                    return
+                pieces.append(chunk)
+                size += len(chunk)
+                if size >= _BLOCK:
+                    if not put(b"".join(pieces)):
+                        return
+                    pieces, size = [], 0
+            if pieces and not put(b"".join(pieces)):
+                return
             self.queue.put(_END)
         except BaseException as exc:  # handed to the reading thread, which raises it there
             self.queue.put(exc)
@@ -81,27 +107,41 @@ def _is_engine_source(args: argparse.Namespace) -> bool:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    """Run ``dockopt analyze`` for parsed ``args``; returns the exit code."""
+    """Run ``dockopt analyze`` for parsed ``args``: prints the report, writes the requested files,
+    returns the exit code (1 when ``--ci`` rules fail)."""
     stream = _Prefetch(str(args.image)) if _is_engine_source(args) and str(args.image).strip() else None
-    from .analysis_report import run_analyze as run  # the heavy imports, while the engine works
+    from .analysis_report import analyze_report
 
-    return run(args, stream=stream)
+    def write_json(contents: ImageContents, dive: DiveMetrics) -> None:
+        from .dive_compat.export import write_dive_json
 
+        write_dive_json(contents, args.json, dive)
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m dockopt.analyze_cli IMAGE ...``: the analyze command without the full CLI."""
-    import sys
+    report = analyze_report(args.image, source=getattr(args, "source", None) or "auto",
+                            scanners=not getattr(args, "no_scanners", False), stream=stream,
+                            meanwhile=write_json if getattr(args, "json", None) else None)
+    print(report.to_text())
+    if getattr(args, "json", None):
+        print(f"\nwrote dive-format JSON to {args.json}")
+    if getattr(args, "sbom", None):
+        from . import sbom
 
-    from .errors import DockoptError
+        Path(args.sbom).write_text(sbom.cyclonedx_json(report.package_rows, image_name=str(args.image)))
+        print(f"wrote CycloneDX SBOM to {args.sbom}")
+    code = 0
+    if getattr(args, "ci", False) or getattr(args, "junit", None):
+        overrides = {"lowestEfficiency": getattr(args, "lowest_efficiency", None),
+                     "highestWastedBytes": getattr(args, "highest_wasted_bytes", None),
+                     "highestUserWastedPercent": getattr(args, "highest_user_wasted_percent", None)}
+        result = report.ci(getattr(args, "ci_config", None) or ".dive-ci", overrides)
+        print()
+        print(f"  Using CI config: {result.config_file}" if result.config_file else "  Using default CI config")
+        print(result.to_text())
+        if getattr(args, "junit", None):
+            from .dive_compat import junit_xml
 
-    parser = add_analyze_arguments(argparse.ArgumentParser(prog="dockopt analyze"))
-    args = parser.parse_args(argv)
-    try:
-        return run_analyze(args)
-    except DockoptError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+            Path(args.junit).write_text(junit_xml(result, image=str(args.image)))
+            print(f"wrote JUnit XML to {args.junit}")
+        if getattr(args, "ci", False) and not result.passed:
+            code = 1
+    return code

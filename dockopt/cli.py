@@ -7,14 +7,44 @@ a failed check (``analyze --ci``) exits 1.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-import pandas as pd
+from types import ModuleType
 
 from .errors import CheckFailed, DockoptError
 from .units import human_bytes, human_seconds
+
+
+def _lazy_import(name: str) -> ModuleType:
+    """``name``, loaded on first attribute access (importlib's LazyLoader recipe): commands that
+    print no table - ``analyze`` on an archive - never pay for importing pandas."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+pd = _lazy_import("pandas")
+
+
+def _analyze_parser() -> argparse.ArgumentParser:
+    """A parser that knows ``analyze`` alone: building every command's parser costs more than
+    analysing a small archive, so ``main`` routes ``dockopt analyze ...`` here first."""
+    from .analyze_cli import add_analyze_arguments, run_analyze
+
+    p = argparse.ArgumentParser(prog="dockopt", description="See and measure Docker image optimisation.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    s = sub.add_parser("analyze", help="where an image's bytes went: efficiency, waste, secrets, packages")
+    add_analyze_arguments(s)
+    s.set_defaults(func=run_analyze)
+    return p
 
 
 def _kv(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
@@ -187,7 +217,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = (_analyze_parser() if argv[:1] == ["analyze"] else _parser()).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except CheckFailed as exc:

@@ -12,12 +12,14 @@ import io
 import json
 import re
 import warnings
-import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pandas as pd
+from .image.layer import GO_BUILDINFO
+from .image.table import FILE, as_table
 
-from .image import GO_BUILDINFO
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 PACKAGE_COLUMNS = ["type", "name", "version", "path", "layer", "purl"]
 
@@ -133,6 +135,8 @@ def parse_go_buildinfo(blob: bytes) -> tuple[str, list[tuple[str, str]]] | None:
 
 def _jar_packages(data: bytes) -> list[tuple[str, str, str | None]]:
     """(artifactId, version, groupId) from a jar's pom.properties, else its manifest."""
+    import zipfile  # only for jars
+
     out = []
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -157,23 +161,37 @@ def _jar_packages(data: bytes) -> list[tuple[str, str, str | None]]:
     return out
 
 
-def inventory(files: pd.DataFrame, contents: Mapping[tuple[int, str], bytes]) -> pd.DataFrame:
-    """Each row is one package found in the final filesystem.
+class Package(NamedTuple):
+    """One package found in a file of the final filesystem: a row of ``inventory``."""
 
-    Columns: ``type`` (deb, apk, pypi, npm, maven, golang), ``name``, ``version``, ``path`` (the
-    file it was read from), ``layer`` (that file's layer), ``purl``.
-    """
-    visible = files[files["visible"] & (files["kind"] == "file")]
-    shown = set(zip(visible["layer"].astype(int), visible["path"]))
-    rows: list[dict[str, object]] = []
+    type: str
+    name: str
+    version: str
+    path: str
+    layer: int
+    purl_type: str
+    purl_namespace: str | None
+    purl_name: str
+
+    @property
+    def purl(self) -> str:
+        return _purl(self.purl_type, self.purl_name, self.version, self.purl_namespace)
+
+
+def find_packages(contents: Mapping[tuple[int, str], bytes], shown: Mapping[str, int]) -> list[Package]:
+    """The packages in captured files the final filesystem shows (``shown``: path → the layer it
+    is shown from); the core of ``inventory``, without pandas."""
+    rows: list[Package] = []
+    seen: set[tuple[str, str, str, str]] = set()
 
     def add(ptype: str, name: str, version: str, path: str, layer: int, namespace: str | None = None,
-            purl_type: str | None = None) -> None:
-        rows.append({"type": ptype, "name": name, "version": version, "path": path, "layer": layer,
-                     "purl": _purl(purl_type or ptype, name, version, namespace)})
+            purl_type: str | None = None, purl_name: str | None = None) -> None:
+        if (ptype, name, version, path) not in seen:
+            seen.add((ptype, name, version, path))
+            rows.append(Package(ptype, name, version, path, layer, purl_type or ptype, namespace, purl_name or name))
 
     for (layer, path), data in sorted(contents.items()):
-        if (layer, path) not in shown:
+        if shown.get(path) != layer:
             continue
         kind = _kind(path)
         if kind == "dpkg":
@@ -194,8 +212,7 @@ def inventory(files: pd.DataFrame, contents: Mapping[tuple[int, str], bytes]) ->
             if isinstance(doc, dict) and doc.get("name") and doc.get("version"):
                 name, version = str(doc["name"]), str(doc["version"])
                 scope, _, short = name.rpartition("/") if name.startswith("@") else ("", "", name)
-                rows.append({"type": "npm", "name": name, "version": version, "path": path, "layer": layer,
-                             "purl": _purl("npm", short, version, scope or None)})
+                add("npm", name, version, path, layer, namespace=scope or None, purl_name=short)
         elif kind == "jar":
             for artifact, version, group in _jar_packages(data):
                 add("maven", artifact, version, path, layer, namespace=group)
@@ -205,15 +222,35 @@ def inventory(files: pd.DataFrame, contents: Mapping[tuple[int, str], bytes]) ->
                 go_version, mods = info
                 for mod, version in mods:
                     ns, _, short = mod.rpartition("/")
-                    rows.append({"type": "golang", "name": mod, "version": version, "path": path, "layer": layer,
-                                 "purl": _purl("golang", short, version, ns or None)})
+                    add("golang", mod, version, path, layer, namespace=ns or None, purl_name=short)
                 add("golang-stdlib", "stdlib", go_version.removeprefix("go"), path, layer, purl_type="golang")
-    frame = pd.DataFrame(rows, columns=PACKAGE_COLUMNS)
-    return frame.drop_duplicates(["type", "name", "version", "path"]).reset_index(drop=True)
+    return rows
 
 
-def cyclonedx_json(packages: pd.DataFrame, *, image_name: str = "image", image_version: str | None = None) -> str:
-    """A CycloneDX 1.5 JSON SBOM of ``packages`` (``inventory`` output) via cyclonedx-python-lib."""
+def packages_frame(packages: Iterable[Package]) -> pd.DataFrame:
+    """``Package`` records as the ``inventory`` DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame([(p.type, p.name, p.version, p.path, p.layer, p.purl) for p in packages],
+                        columns=PACKAGE_COLUMNS)
+
+
+def inventory(files: Any, contents: Mapping[tuple[int, str], bytes]) -> pd.DataFrame:
+    """Each row is one package found in the final filesystem.
+
+    Columns: ``type`` (deb, apk, pypi, npm, maven, golang), ``name``, ``version``, ``path`` (the
+    file it was read from), ``layer`` (that file's layer), ``purl``. ``files``: ``dockopt.image.files``
+    output (or its ``ImageContents``); ``contents``: ``ImageContents.contents``.
+    """
+    t = as_table(files)
+    shown = {t.path[i]: t.layer[i] for i, (v, k) in enumerate(zip(t.visible, t.kind)) if v and k == FILE}
+    return packages_frame(find_packages(contents, shown))
+
+
+def cyclonedx_json(packages: pd.DataFrame | Iterable[Package], *, image_name: str = "image",
+                   image_version: str | None = None) -> str:
+    """A CycloneDX 1.5 JSON SBOM of ``packages`` (``inventory`` output, or ``Package`` records)
+    via cyclonedx-python-lib."""
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType
     from cyclonedx.output.json import JsonV1Dot5
@@ -224,7 +261,8 @@ def cyclonedx_json(packages: pd.DataFrame, *, image_name: str = "image", image_v
     bom.metadata.component = root
     seen = set()
     components = []
-    for row in packages.itertuples(index=False):
+    rows = packages.itertuples(index=False) if hasattr(packages, "itertuples") else packages
+    for row in rows:
         if row.purl in seen:
             continue
         seen.add(row.purl)

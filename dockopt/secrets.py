@@ -31,9 +31,10 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover - ``dockopt analyze`` imports this module without pandas
+    import pandas as pd
 
 FINDING_COLUMNS = ["layer", "path", "rule", "instruction", "deleted_later", "visible", "preview"]
 
@@ -463,14 +464,18 @@ def redact_text(text: str | None) -> str | None:
     return text
 
 
-def scan_config(config: Mapping[str, Any], layers: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+def scan_config(config: Mapping[str, Any], layer_of_history: Mapping[int, int] | None = None,
+                last_layer: int = 0) -> list[dict[str, Any]]:
     """Finding rows for secrets in the image config's ``Env`` and in its history.
 
     Paths name the place: ``(config) Env NAME`` for a variable the image still sets,
     ``(history) ARG NAME`` for a build argument ``docker history`` shows, ``(history) ENV NAME``
     for an overwritten variable, ``(history) RUN`` for a value inside a command. ``layer`` is
-    the filesystem layer on top when the instruction ran.
+    the filesystem layer on top when the instruction ran: ``layer_of_history`` maps a history
+    index to the filesystem layer it made (``LayerInfo.history_index``), ``last_layer`` is the top.
     """
+    from .image import instruction_of
+
     runtime = config.get("config") or {}
     env = {}
     for item in runtime.get("Env") or []:
@@ -479,16 +484,12 @@ def scan_config(config: Mapping[str, Any], layers: pd.DataFrame | None = None) -
     history = list(config.get("history") or [])
     hist_layer: list[int] = []
     instructions: dict[int, str] = {}
-    if layers is not None and len(layers) and "history_index" in layers:
-        from .image import instruction_of
-
-        by_index = {int(h): int(li) for li, h in zip(layers["layer"], layers["history_index"]) if pd.notna(h)}
+    if layer_of_history:
         current = 0
         for i in range(len(history)):
-            current = by_index.get(i, current)
+            current = layer_of_history.get(i, current)
             hist_layer.append(current)
         instructions = {i: instruction_of(str(h.get("created_by") or "")) for i, h in enumerate(history)}
-    last_layer = int(layers["layer"].max()) if layers is not None and len(layers) else 0
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
 
@@ -539,6 +540,8 @@ def find(files: pd.DataFrame, contents: Mapping[tuple[int, str], bytes],
     the final filesystem) and ``preview`` (redacted). ``config``: the image config (``Env``,
     ``history``); without it only files are scanned.
     """
+    import pandas as pd  # here, not at the top: ``dockopt analyze`` imports this module without pandas
+
     rows = []
     visible = {(int(li), p) for li, p in zip(files.loc[files["visible"], "layer"], files.loc[files["visible"], "path"])}
     instructions = {}
@@ -551,5 +554,17 @@ def find(files: pd.DataFrame, contents: Mapping[tuple[int, str], bytes],
                          "instruction": redact_text(instructions.get(layer)),
                          "deleted_later": not is_visible, "visible": is_visible, "preview": preview})
     if config:
-        rows.extend(scan_config(config, layers))
+        rows.extend(scan_config(config, *_history_layers(layers)))
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _history_layers(layers: pd.DataFrame | None) -> tuple[dict[int, int], int]:
+    """(history index -> filesystem layer, top layer) from a ``dockopt.files``-style layer table."""
+    import pandas as pd
+
+    if layers is None or not len(layers):
+        return {}, 0
+    by_index = {}
+    if "history_index" in layers:
+        by_index = {int(h): int(li) for li, h in zip(layers["layer"], layers["history_index"]) if pd.notna(h)}
+    return by_index, int(layers["layer"].max())

@@ -13,12 +13,14 @@ import posixpath
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from . import proc
 from .errors import DockoptError
+from .image.table import DIR, FILE, KINDS, as_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 SHELLS = ("sh", "bash", "ash", "dash", "zsh", "ksh", "busybox")
 PACKAGE_MANAGERS = ("apt", "apt-get", "dpkg", "apk", "yum", "dnf", "microdnf", "rpm", "pip", "pip3", "npm", "yarn",
@@ -48,6 +50,8 @@ class SurfaceReport:
 
     def facts(self) -> pd.DataFrame:
         """Each row is one fact: ``fact``, ``value``, ``detail``."""
+        import pandas as pd
+
         rows = [
             ("shell present", bool(self.shells), ", ".join(self.shells)),
             ("package manager present", bool(self.package_managers), ", ".join(self.package_managers)),
@@ -98,11 +102,6 @@ def resolve(view: Mapping[str, tuple[str, str]], path: str) -> str | None:
     return resolved
 
 
-def _view(files: pd.DataFrame) -> dict[str, tuple[str, str]]:
-    vis = files[files["visible"]]
-    return {p: (k, t) for p, k, t in zip(vis["path"], vis["kind"].astype(str), vis["link_target"])}
-
-
 def _present(view: Mapping[str, tuple[str, str]], names: tuple[str, ...]) -> tuple[str, ...]:
     found = []
     for name in names:
@@ -144,16 +143,16 @@ def scanner_cve_counts(archive: str | os.PathLike[str] | None) -> tuple[dict[str
         return None, f"scanner failed, no CVE counts: {str(exc).splitlines()[0]}"
 
 
-def surface(files: pd.DataFrame, config: Mapping[str, Any], *, packages: int | None = None,
+def surface(files: Any, config: Mapping[str, Any], *, packages: int | None = None,
             archive: str | os.PathLike[str] | None = None) -> SurfaceReport:
-    """Attack-surface facts from the final filesystem and the image config (``ImageContents.image_config``)."""
-    view = _view(files)
-    vis = files[files["visible"]]
-    regular = vis[vis["kind"] == "file"]
-    setuid = tuple(sorted(regular.loc[(regular["mode"] & 0o4000) != 0, "path"]))
-    setgid = tuple(sorted(regular.loc[(regular["mode"] & 0o2000) != 0, "path"]))
-    dirs = vis[vis["kind"] == "dir"]
-    world = tuple(sorted(dirs.loc[(dirs["mode"] & 0o002) != 0, "path"]))
+    """Attack-surface facts from the final filesystem (``files``: ``dockopt.image.files`` output or
+    its ``ImageContents``) and the image config (``ImageContents.image_config``)."""
+    t = as_table(files)
+    visible = [i for i, v in enumerate(t.visible) if v]
+    view = {t.path[i]: (KINDS[t.kind[i]], t.link[i]) for i in visible}
+    setuid = tuple(sorted(t.path[i] for i in visible if t.kind[i] == FILE and t.mode[i] & 0o4000))
+    setgid = tuple(sorted(t.path[i] for i in visible if t.kind[i] == FILE and t.mode[i] & 0o2000))
+    world = tuple(sorted(t.path[i] for i in visible if t.kind[i] == DIR and t.mode[i] & 0o002))
     user = str(config.get("User") or "")
     uid = user.split(":")[0]
     ports = tuple(sorted((config.get("ExposedPorts") or {}).keys()))

