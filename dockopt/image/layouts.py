@@ -13,6 +13,7 @@ import io
 import json
 import os
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ class _ArchiveScan:
     jsons: dict[str, bytes] = field(default_factory=dict)
     layers: dict[str, LayerEntries] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # symlinked layer tars
+    other: int = 0  # members that are neither image metadata nor layers (a filesystem export has only these)
     budget: CaptureBudget = field(default_factory=CaptureBudget)
 
 
@@ -59,9 +61,12 @@ def _scan_archive(src: ByteSource, what: str, capture: CapturePolicy | None,
             out.aliases[name] = posixpath.normpath(posixpath.join(posixpath.dirname(name), linkname))
             continue
         if typeflag not in (b"0", b"\0"):
+            out.other += 1
             continue
         base = posixpath.basename(name)
-        if name.endswith(".json") or base in ("repositories", "oci-layout", "json"):
+        # go-containerregistry's tarball writer (crane pull, kaniko --tarPath) names the config
+        # by its digest, "sha256:<hex>", without ".json".
+        if name.endswith(".json") or base in ("repositories", "oci-layout", "json") or name.startswith("sha256:"):
             if size > _JSON_LIMIT:
                 raise ArchiveError(f"{what}: {name} is {size} bytes, too large for image metadata")
             if base != "json":  # the legacy per-layer "json" files are not needed
@@ -77,6 +82,8 @@ def _scan_archive(src: ByteSource, what: str, capture: CapturePolicy | None,
             if size == 0 or _looks_like_layer(head) or name.endswith(".tar"):
                 layer_src = _open_layer(members.member_source(), head)
                 out.layers[name] = scan_layer(layer_src, f"{what}: layer {name}", capture, out.budget, on_capture)
+                continue
+        out.other += 1
     return out
 
 
@@ -117,6 +124,16 @@ def _resolve_layout(scan: _ArchiveScan, what: str, want_tag: str | None) -> tupl
             raise ArchiveError(f"{what}: the image config {cfg_name} is missing")
         config = _load_json(jsons[cfg_name], cfg_name, what)
         layer_names = [_blob_path(d["digest"]) for d in manifest.get("layers") or []]
+    elif scan.other and not scan.layers:
+        # A flattened root filesystem (docker/podman export, crane export = go-containerregistry's
+        # mutate.Extract) has no config, history or layers: read as a one-layer image it would score
+        # a perfect efficiency precisely because the export threw the evidence away.
+        raise ArchiveError(f"{what}: not an image archive: a plain tar of {scan.other} entries (no manifest.json "
+                           "or index.json), like the flattened filesystem `docker export`, `podman export` or "
+                           "`crane export` write, which has no layers or history to analyse",
+                           hint="give the image itself: `docker save`, `podman save`, `skopeo copy`, `crane pull`; "
+                                "to inspect this filesystem as a one-layer image, `docker import FILE NAME` and "
+                                "analyse NAME")
     else:
         raise ArchiveError(f"{what}: not an image archive (no manifest.json or index.json)",
                            hint="give a `docker save` archive, an OCI image layout, or an image reference")
@@ -184,12 +201,15 @@ def _oci_dir(path: Path, capture: CapturePolicy | None, on_capture: CaptureSink 
                     with blob.open("rb") as f:
                         if f.read(1) in (b"{", b"["):
                             scan.jsons[f"blobs/{algo.name}/{blob.name}"] = blob.read_bytes()
-    if "manifest.json" in scan.jsons:
-        manifest = _load_json(scan.jsons["manifest.json"], "manifest.json", what)
-        cfg = _member_name((manifest[0] if manifest else {}).get("Config", ""))
-        if cfg and (path / cfg).is_file():
-            scan.jsons[cfg] = (path / cfg).read_bytes()
-    config, layer_names, diff_ids = _resolve_layout(scan, what, None)
+    manifest = _load_json(scan.jsons["manifest.json"], "manifest.json", what) if "manifest.json" in scan.jsons else None
+    if isinstance(manifest, dict):
+        config, layer_names, diff_ids = _dir_transport_layout(path, manifest, what)
+    else:
+        if manifest is not None:
+            cfg = _member_name((manifest[0] if manifest else {}).get("Config", ""))
+            if cfg and (path / cfg).is_file():
+                scan.jsons[cfg] = (path / cfg).read_bytes()
+        config, layer_names, diff_ids = _resolve_layout(scan, what, None)
     root = path.resolve()
     ordered = []
     for name in layer_names:
@@ -203,6 +223,30 @@ def _oci_dir(path: Path, capture: CapturePolicy | None, on_capture: CaptureSink 
             ordered.append((name, scan_layer(_open_layer(member, member.read_at(0, 512)), f"{what}: layer {name}",
                                              capture, scan.budget, on_capture)))
     return build_contents(what, config, ordered, diff_ids, scan.budget)
+
+
+def _dir_transport_layout(path: Path, manifest: Mapping[str, Any],
+                          what: str) -> tuple[dict[str, Any], list[str], list[str]]:
+    """(config, layer file names, diff ids) of the containers/image "dir" transport (``skopeo copy
+    ... dir:PATH``, ``podman save --format docker-dir``): manifest.json is the image manifest
+    itself and every blob is a file named by its bare hex digest (``<hex>.tar`` in version 1.0)."""
+    if "config" not in manifest:
+        raise ArchiveError(f"{what}: manifest.json is not an image manifest (a manifest list?)",
+                           hint="copy a single platform: skopeo copy without --all, or with --override-arch")
+
+    def blob(digest: str) -> str:
+        hexdigest = str(digest).partition(":")[2]
+        if not re.fullmatch(r"[0-9a-f]{32,128}", hexdigest):
+            raise ArchiveError(f"{what}: manifest.json names a blob by a malformed digest {digest!r}")
+        legacy = f"{hexdigest}.tar"
+        return legacy if not (path / hexdigest).is_file() and (path / legacy).is_file() else hexdigest
+
+    cfg = blob(manifest["config"]["digest"])
+    if not (path / cfg).is_file():
+        raise ArchiveError(f"{what}: the image config {cfg} named by manifest.json is missing")
+    config = _load_json((path / cfg).read_bytes(), cfg, what)
+    layer_names = [blob(d["digest"]) for d in manifest.get("layers") or []]
+    return config, layer_names, list((config.get("rootfs") or {}).get("diff_ids") or [])
 
 
 def is_archive_path(value: str | os.PathLike[str]) -> bool:

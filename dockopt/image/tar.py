@@ -254,16 +254,21 @@ class Decompressed(_Buffered):
                         self.buf, self.pos = tail, 0
                         return True
                     return False
+                if self.codec == "zstd" and getattr(self.d, "eof", False):
+                    self._new()  # the last frame ended exactly where the previous read did
                 out = self.d.decompress(raw)
                 if self.codec == "gzip":
                     while self.d.eof and self.d.unused_data:
                         rest = self.d.unused_data
                         self._new()
                         out += self.d.decompress(rest)
-                elif getattr(self.d, "eof", False) and getattr(self.d, "unused_data", b""):
-                    rest = self.d.unused_data
-                    self._new()
-                    out += self.d.decompress(rest)
+                else:
+                    # One frame per file and skippable metadata frames in zstd:chunked layers:
+                    # several frames can end inside one read.
+                    while getattr(self.d, "eof", False) and getattr(self.d, "unused_data", b""):
+                        rest = self.d.unused_data
+                        self._new()
+                        out += self.d.decompress(rest)
             except ArchiveError:
                 raise
             except Exception as exc:  # zlib.error, zstandard.ZstdError
