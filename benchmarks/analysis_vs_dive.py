@@ -17,7 +17,8 @@ these commands run alternately (the order flips every run):
 through the ``dockopt`` console script, as a user runs it, with Python's bytecode cache on (a
 first untimed run writes it; the environment of this project sets PYTHONDONTWRITEBYTECODE).
 Printed: median wall times, each dockopt/dive ratio, peak RSS (GNU time) and whether the two
-JSON documents are equal (``ties``: equal but for the order of equal-sized inefficient files). Goals (issue 7): <= 3x dive on the small image, <= 1.0x on the 1.1 GB
+JSON documents are equal (``ties``: equal but for the order of equal-sized inefficient files).
+Goals (issue 7): <= 3x dive on the small image, <= 1.0x on the 1.1 GB
 archive and from the engine, dockopt peak RSS <= 150 MB.
 """
 
@@ -139,7 +140,8 @@ def main() -> int:
                 row = {"image": ref, "size": size, "archive_mb": round(size_mb, 1), "mode": mode,
                        "dockopt_s": med["dockopt"], "headers_s": med["headers"], "dive_s": med["dive"],
                        "ratio": med["dockopt"] / med["dive"], "headers_ratio": med["headers"] / med["dive"],
-                       "dockopt_peak_rss_mb": max(rss["dockopt"] + rss["headers"]), "dive_peak_rss_mb": max(rss["dive"]),
+                       "dockopt_peak_rss_mb": max(rss["dockopt"] + rss["headers"]),
+                       "dive_peak_rss_mb": max(rss["dive"]),
                        "same_json": sorted({same_json(json.loads(out[n].read_text()), dive_json)
                                             for n in ("dockopt", "headers")})}
                 rows.append(row)

@@ -160,7 +160,7 @@ def run_detect_secrets(c: ImageContents, planted: list[corpus.Planted], tmp: Pat
     from detect_secrets.settings import default_settings
 
     files: dict[Path, str] = {}  # file on disk -> location label
-    for n, ((layer, path), data) in enumerate(sorted(c.contents.items())):
+    for n, ((_layer, path), data) in enumerate(sorted(c.contents.items())):
         if not _fits(secrets.capture_policy, path, data):
             continue
         # Keep the base name: detect-secrets decides by it too (.env, .npmrc, *.json, *.yaml).
@@ -184,7 +184,7 @@ def run_detect_secrets(c: ImageContents, planted: list[corpus.Planted], tmp: Pat
     s = Score(planted=len(planted), seconds=elapsed)
     hit: set[int] = set()
     for label, value in dict.fromkeys(results):
-        def same(p: corpus.Planted) -> bool:
+        def same(p: corpus.Planted, label: str = label, value: str = value) -> bool:
             where_ok = p.where == label or (label == "(metadata)" and p.where.startswith("("))
             # detect-secrets reports part of some values ("ghp", "glpat", a PEM header line) or a
             # line around them ("AccountKey=..."): either containment counts as finding that secret.

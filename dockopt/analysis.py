@@ -293,7 +293,8 @@ def size_by_directory(files: pd.DataFrame, *, max_depth: int | None = None) -> p
     visible = files[files["visible"] & (files["kind"] != "dir")]
     size: dict[str, int] = {"/": 0}
     count: dict[str, int] = {"/": 0}
-    for path, s, k in zip(visible["path"].tolist(), visible["size_bytes"].tolist(), visible["kind"].astype(str).tolist()):
+    for path, s, k in zip(visible["path"].tolist(), visible["size_bytes"].tolist(),
+                          visible["kind"].astype(str).tolist()):
         is_file = k == "file"
         d = _parent(path)
         depth = d.count("/") if d != "/" else 0

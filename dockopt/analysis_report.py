@@ -236,9 +236,9 @@ class AnalysisReport:
         lines.append("")
         if self.secret_rows:
             lines.append(f"Secrets: {len(self.secret_rows)} found (redacted)")
-            for s in self.secret_rows:
-                state = "deleted later, still shipped" if s.deleted_later else "present"
-                lines.append(f"  layer {s.layer}  {s.path}  {s.rule}  {s.preview}  ({state})")
+            for finding in self.secret_rows:
+                state = "deleted later, still shipped" if finding.deleted_later else "present"
+                lines.append(f"  layer {finding.layer}  {finding.path}  {finding.rule}  {finding.preview}  ({state})")
         else:
             lines.append("Secrets: none found")
         by_type: dict[str, int] = {}

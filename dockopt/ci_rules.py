@@ -7,11 +7,12 @@ Same rule objects and the same ``.dive-ci`` file (its ``rules:`` section) as div
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from .dive_compat.ci import DIVE_RULES, CiResult, Rule, evaluate, load_ci_config as _load, parse_bytes, \
-    size_validator
+from .dive_compat.ci import DIVE_RULES, CiResult, Rule, evaluate, parse_bytes, size_validator
+from .dive_compat.ci import load_ci_config as _load
 from .dive_compat.metrics import DiveMetrics
 
 
@@ -66,7 +67,7 @@ def load_ci_config(path: str | os.PathLike[str] | None = ".dive-ci") -> tuple[di
 
 
 def evaluate_ci(metrics: DiveMetrics, config: Mapping[str, str] | None = None, *,
-                secrets: Iterable[str] | object | None = None, user: str | None = None,
+                secrets: Any = None, user: str | None = None,
                 image_size_bytes: int | None = None, config_file: str | None = None) -> CiResult:
     """Apply dive's three rules (same defaults, messages and comparisons) and dockopt's three.
 
@@ -74,7 +75,7 @@ def evaluate_ci(metrics: DiveMetrics, config: Mapping[str, str] | None = None, *
     found in, or the ``dockopt.secrets.find`` frame; ``user``: the image config's ``User``;
     ``image_size_bytes``: defaults to dive's size.
     """
-    paths = secrets["path"] if secrets is not None and hasattr(secrets, "columns") else secrets  # type: ignore[index]
+    paths = secrets["path"] if secrets is not None and hasattr(secrets, "columns") else secrets
     facts = ImageFacts(efficiency=metrics.efficiency, wasted_bytes=metrics.wasted_bytes,
                        user_wasted_percent=metrics.user_wasted_percent,
                        size_bytes=metrics.size_bytes if image_size_bytes is None else image_size_bytes,

@@ -204,8 +204,8 @@ def parse(source: str | os.PathLike[str], *, build_args: Mapping[str, str] | Non
                                       line=c.start_line, hint="start the Dockerfile with FROM (ARGs may precede it)")
             prelude.append(ins)
             for arg in ins.args:
-                name, eq, default = arg.partition("=")
-                global_args[name] = _unquote(default) if eq else None
+                arg_name, eq, default = arg.partition("=")
+                global_args[arg_name] = _unquote(default) if eq else None
         else:
             stage_rows[-1][1].append(ins)
     if not stage_rows:

@@ -59,7 +59,9 @@ def _purl(ptype: str, name: str, version: str, namespace: str | None = None) -> 
 
 
 def _rfc822_paragraphs(text: str) -> list[dict[str, str]]:
-    out, cur, last = [], {}, None
+    out: list[dict[str, str]] = []
+    cur: dict[str, str] = {}
+    last: str | None = None
     for line in text.splitlines():
         if not line.strip():
             if cur:
@@ -257,7 +259,8 @@ def cyclonedx_json(packages: pd.DataFrame | Iterable[Package], *, image_name: st
     from packageurl import PackageURL
 
     bom = Bom()
-    root = Component(name=image_name, version=image_version, type=ComponentType.CONTAINER, bom_ref=f"image:{image_name}")
+    root = Component(name=image_name, version=image_version, type=ComponentType.CONTAINER,
+                     bom_ref=f"image:{image_name}")
     bom.metadata.component = root
     seen = set()
     components = []

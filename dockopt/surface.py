@@ -131,6 +131,7 @@ def scanner_cve_counts(archive: str | os.PathLike[str] | None) -> tuple[dict[str
                     sev = str(v.get("Severity", "UNKNOWN")).upper()
                     counts[sev] = counts.get(sev, 0) + 1
             return counts, "trivy"
+        assert grype is not None  # one of the two is installed (checked above)
         done = proc.run([grype, f"docker-archive:{archive}", "-o", "json"], timeout=600,
                         env={"GRYPE_DB_AUTO_UPDATE": "false"})
         doc = json.loads(done.stdout or "{}")

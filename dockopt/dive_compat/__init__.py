@@ -22,8 +22,7 @@ __all__ = ["DIVE_RULES", "CiResult", "DiveMetrics", "Rule", "RuleResult", "dive_
            "go_file_mode", "go_float", "junit_xml", "load_ci_config", "parse_bytes", "write_dive_json"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .ci import (DIVE_RULES, CiResult, Rule, RuleResult, evaluate, go_float, junit_xml, load_ci_config,
-                     parse_bytes)
+    from .ci import DIVE_RULES, CiResult, Rule, RuleResult, evaluate, go_float, junit_xml, load_ci_config, parse_bytes
     from .export import dive_export, go_file_mode, write_dive_json
     from .metrics import DiveMetrics, dive_metrics
 

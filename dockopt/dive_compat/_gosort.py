@@ -190,9 +190,8 @@ def go_sort(data: list[Any], less: Callable[[Any, Any], bool]) -> None:
                 reverse_range(a, b)
                 pivot = (b - 1) - (pivot - a)
                 hint = 1
-            if was_balanced and was_partitioned and hint == 1:
-                if partial_insertion_sort(a, b):
-                    return
+            if was_balanced and was_partitioned and hint == 1 and partial_insertion_sort(a, b):
+                return
             if a > 0 and not lt(a - 1, pivot):
                 a = partition_equal(a, b, pivot)
                 continue

@@ -65,9 +65,9 @@ def file_infos(table: FileTable, layer: int) -> list[tuple]:
         if gm is None:
             gm = go_modes[(k, m)] = go_file_mode(KINDS[k], m)
         modes.append(gm)
-    infos: dict[str, tuple] = {p: t for p, t in zip(paths, zip(
+    infos: dict[str, tuple] = dict(zip(paths, zip(
         paths, [_TYPEFLAG_OF_CODE[k] for k in kinds], table.link[a:b], table.size[a:b], modes, table.uid[a:b],
-        table.gid[a:b], [k == DIR for k in kinds]))}
+        table.gid[a:b], [k == DIR for k in kinds])))
     for p in list(infos):
         parent = p[:p.rfind("/")] if "/" in p else ""
         while parent and parent not in infos:
@@ -77,10 +77,10 @@ def file_infos(table: FileTable, layer: int) -> list[tuple]:
     keys = sorted(infos, key=lambda p: p.replace("/", "\0"))
     ordered: list[tuple] = []
     stack: list[str] = []
-    for k in keys:
-        while stack and not k.startswith(stack[-1] + "/"):
+    for key in keys:
+        while stack and not key.startswith(stack[-1] + "/"):
             ordered.append(infos[stack.pop()])
-        stack.append(k)
+        stack.append(key)
     ordered.extend(infos[k] for k in reversed(stack))
     return ordered
 

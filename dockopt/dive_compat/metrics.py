@@ -192,10 +192,7 @@ def dive_metrics(files: Any, layer_sizes_bytes: Sequence[int] | None = None) -> 
     wasted = sum(cumulative[p] for p in order)
     total = sum(sizes)
     user = sum(sizes[1:])
-    if user == 0:
-        user_pct = math.nan if wasted == 0 else math.inf
-    else:
-        user_pct = wasted / user
+    user_pct = (math.nan if wasted == 0 else math.inf) if user == 0 else wasted / user
     # dive sorts ascending with Go's (unstable) sort.Sort and exports in reverse.
     go_sort(order, lambda p, q: cumulative[p] < cumulative[q])
     references = tuple((p, count[p], cumulative[p]) for p in reversed(order))

@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["CHANGES", "FILE_COLUMNS", "GO_BUILDINFO", "IMAGE_LAYER_COLUMNS", "KINDS", "OPAQUE_MARKER",
-           "WHITEOUT_PREFIX", "CapturePolicy", "CaptureSink", "FileTable", "ImageContents", "LayerInfo", "as_table", "files",
+           "WHITEOUT_PREFIX", "CapturePolicy", "CaptureSink", "FileTable", "ImageContents", "LayerInfo", "as_table",
+           "files",
            "instruction_of", "layers", "read_archive", "read_bytes", "read_engine_image", "read_image"]
 
 

@@ -154,7 +154,8 @@ def build_contents(what: str, config: Mapping[str, Any], ordered: Sequence[tuple
         hi = history_of[li]
         created_by = (history[hi].get("created_by") or "") if hi is not None else ""
         infos.append(LayerInfo(layer=li, digest=diff_ids[li] if li < len(diff_ids) else None,
-                               size_bytes=sum(entries.sizes), entries=entries.tar_entries, history_index=hi, created_by=created_by,
+                               size_bytes=sum(entries.sizes), entries=entries.tar_entries, history_index=hi,
+                               created_by=created_by,
                                instruction=instruction_of(created_by), tar_path=name))
     stacked = stack(bounds, path, kind, opaque)
     warnings = []

@@ -298,7 +298,8 @@ def read_engine_image(ref: str, *, capture: CapturePolicy | None = None, stream:
     return _assemble(scan, ref, ref if ":" in ref else None)
 
 
-def read_bytes(data: bytes | io.BytesIO, *, what: str = "archive", capture: CapturePolicy | None = None) -> ImageContents:
+def read_bytes(data: bytes | io.BytesIO, *, what: str = "archive",
+               capture: CapturePolicy | None = None) -> ImageContents:
     """Read an image archive held in memory (tests, small fixtures)."""
     raw = data.getvalue() if isinstance(data, io.BytesIO) else bytes(data)
     scan = _scan_archive(FileRange.of_bytes(raw), what, capture)

@@ -79,14 +79,15 @@ class FileTable:
         return pd.DataFrame({
             "layer": np.frombuffer(self.layer, dtype=np.int32).astype(np.int64),
             "path": pd.array(self.path, dtype="str"),
-            "kind": pd.Categorical.from_codes(np.frombuffer(bytes(self.kind), dtype=np.int8), categories=list(KINDS)),
+            "kind": pd.Categorical.from_codes(np.frombuffer(bytes(self.kind), dtype=np.int8),
+                                              categories=pd.Index(KINDS)),
             "size_bytes": np.frombuffer(self.size, dtype=np.int64).copy(),
             "mode": np.frombuffer(self.mode, dtype=np.int32).astype(np.int64),
             "uid": np.frombuffer(self.uid, dtype=np.int64).copy(),
             "gid": np.frombuffer(self.gid, dtype=np.int64).copy(),
             "link_target": pd.array(self.link, dtype="str"),
             "change": pd.Categorical.from_codes(np.frombuffer(bytes(self.change), dtype=np.int8),
-                                                categories=list(CHANGES)),
+                                                categories=pd.Index(CHANGES)),
             "visible": np.frombuffer(bytes(self.visible), dtype=np.bool_).copy(),
         }, columns=FILE_COLUMNS)
 

@@ -15,7 +15,7 @@ import pytest
 
 from dockopt import analysis, dive_compat, engine, proc
 from dockopt.analysis_report import analyze_report
-from dockopt.analyze_cli import add_analyze_arguments, run_analyze
+from dockopt.cli.analyze import add_analyze_arguments, run_analyze
 from dockopt.errors import ImageNotFound
 from dockopt.image import read_image
 

@@ -88,8 +88,8 @@ def test_files_columns_and_changes(waste):
 
 def test_layers_table_matches_dive_layers(waste):
     d = _dive("waste1")["layer"]
-    assert waste.layers["size_bytes"].tolist() == [l["sizeBytes"] for l in d]
-    assert waste.layers["digest"].tolist() == [l["digestId"] for l in d]
+    assert waste.layers["size_bytes"].tolist() == [layer["sizeBytes"] for layer in d]
+    assert waste.layers["digest"].tolist() == [layer["digestId"] for layer in d]
     assert waste.layers["instruction"].iloc[0] == "COPY base.txt /base.txt"
 
 
@@ -217,7 +217,8 @@ def _to_oci(src: Path, dest: Path, codec: str) -> Path:
         for name in manifest["Layers"]:
             raw = t.extractfile(name).read()
             data = gzip.compress(raw) if codec == "gzip" else zstandard.ZstdCompressor().compress(raw)
-            layers.append({"mediaType": f"application/vnd.oci.image.layer.v1.tar+{'gzip' if codec == 'gzip' else 'zstd'}",
+            suffix = "gzip" if codec == "gzip" else "zstd"
+            layers.append({"mediaType": f"application/vnd.oci.image.layer.v1.tar+{suffix}",
                            "digest": put(data), "size": len(data)})
     cfg = put(config)
     man = json.dumps({"schemaVersion": 2, "config": {"digest": cfg, "size": len(config)}, "layers": layers}).encode()
@@ -294,7 +295,8 @@ def test_missing_archive_path(tmp_path):
         read_image(tmp_path / "nope.tar", source="archive")
 
 
-def _layout_with_layer(tmp_path: Path, entries: list[tarfile.TarInfo], payloads: dict[str, bytes] | None = None) -> Path:
+def _layout_with_layer(tmp_path: Path, entries: list[tarfile.TarInfo],
+                       payloads: dict[str, bytes] | None = None) -> Path:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
         for info in entries:
@@ -567,7 +569,8 @@ def test_attribution_when_stages_interleave():
                            "instruction": ["ADD rootfs.tar /", "COPY app.txt /app.txt", "COPY /out/bin /bin/app",
                                            "RUN /bin/sh -c rm -rf /tmp/x"]})
     steps = pd.DataFrame({"stage": ["final", "builder", "final", "builder", "final"],
-                          "instruction": ["COPY app.txt /app.txt", "COPY app.txt /app.txt", "COPY --from=builder /out/bin /bin/app",
+                          "instruction": ["COPY app.txt /app.txt", "COPY app.txt /app.txt",
+                                          "COPY --from=builder /out/bin /bin/app",
                                           "RUN rm -rf /tmp/x", "RUN rm -rf /tmp/x"],
                           "order": [1, 2, 3, 4, 5]})
     out = analysis.attribute_layers(layers, steps)

@@ -207,7 +207,10 @@ def test_dive_misorders_oci_archives_without_manifest_json():
     """The recorded evidence for the exception above: in at least one recording dive's layer
     order is not the image's, so comparing as a set is needed, not a loophole."""
     reference = [x["sizeBytes"] for x in json.loads((HERE / "dive" / "docker-save.json").read_text())["layer"]]
-    orders = [[x["sizeBytes"] for x in json.loads((HERE / "dive" / (n.removesuffix(".tar") + ".json")).read_text())["layer"]]
+    def dive_doc(n: str) -> dict:
+        return json.loads((HERE / "dive" / (n.removesuffix(".tar") + ".json")).read_text())
+
+    orders = [[x["sizeBytes"] for x in dive_doc(n)["layer"]]
               for n in DIVE_FORMS if not _has_docker_manifest(HERE / n)]
     assert orders and all(sorted(o) == sorted(reference) for o in orders)
     assert any(o != reference for o in orders)

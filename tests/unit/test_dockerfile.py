@@ -51,7 +51,8 @@ def test_expand_follows_buildkit_shell_forms(word, scope, expected):
 def test_edges_copy_from_index_image_and_mounts():
     df = parse("FROM node:24 AS deps\nRUN npm ci\nFROM deps AS build\n"
                "RUN --mount=type=cache,target=/root/.npm --mount=type=bind,from=deps,source=/x,target=/y make\n"
-               "FROM nginx:1.27\nCOPY --from=0 /a /b\nCOPY --from=BUILD /dist /html\nCOPY --from=busybox:1.35 /bin/busybox /bin/\n")
+               "FROM nginx:1.27\nCOPY --from=0 /a /b\nCOPY --from=BUILD /dist /html\n"
+               "COPY --from=busybox:1.35 /bin/busybox /bin/\n")
     kinds = {(e.to_stage, e.kind, e.reference, e.from_stage, e.numeric) for e in df.edges}
     assert (2, "copy", "0", 0, True) in kinds
     assert (2, "copy", "BUILD", 1, False) in kinds          # stage names are case-insensitive

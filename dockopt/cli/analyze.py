@@ -1,5 +1,5 @@
 """``dockopt analyze`` as a command: its arguments, and ``run_analyze``, which prints the report and
-writes what was asked for (dive JSON, SBOM, JUnit XML); ``dockopt.cli`` routes to it.
+writes what was asked for (dive JSON, SBOM, JUnit XML).
 
 Light on purpose: neither this module nor the analysis it runs imports pandas, plotly or the
 docker SDK on the archive path (a test checks it). From the engine, the save stream is opened
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .dive_compat.metrics import DiveMetrics
-    from .image import ImageContents
+    from ..dive_compat.metrics import DiveMetrics
+    from ..image import ImageContents
 
 _END = object()
 _BLOCK = 1 << 20  # bytes handed from the receiving thread to the reading one at a time
@@ -69,7 +69,7 @@ class _Prefetch:
             return False
 
         try:
-            from . import engine
+            from .. import engine
 
             # The engine sends 32 KiB HTTP chunks: handed over 1 MiB at a time, the reading thread
             # wakes ~30 times less often (each hand-over passes the GIL between the threads).
@@ -110,10 +110,10 @@ def run_analyze(args: argparse.Namespace) -> int:
     """Run ``dockopt analyze`` for parsed ``args``: prints the report, writes the requested files,
     returns the exit code (1 when ``--ci`` rules fail)."""
     stream = _Prefetch(str(args.image)) if _is_engine_source(args) and str(args.image).strip() else None
-    from .analysis_report import analyze_report
+    from ..analysis_report import analyze_report
 
     def write_json(contents: ImageContents, dive: DiveMetrics) -> None:
-        from .dive_compat.export import write_dive_json
+        from ..dive_compat.export import write_dive_json
 
         write_dive_json(contents, args.json, dive)
 
@@ -124,7 +124,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     if getattr(args, "json", None):
         print(f"\nwrote dive-format JSON to {args.json}")
     if getattr(args, "sbom", None):
-        from . import sbom
+        from .. import sbom
 
         Path(args.sbom).write_text(sbom.cyclonedx_json(report.package_rows, image_name=str(args.image)))
         print(f"wrote CycloneDX SBOM to {args.sbom}")
@@ -138,10 +138,16 @@ def run_analyze(args: argparse.Namespace) -> int:
         print(f"  Using CI config: {result.config_file}" if result.config_file else "  Using default CI config")
         print(result.to_text())
         if getattr(args, "junit", None):
-            from .dive_compat import junit_xml
+            from ..dive_compat import junit_xml
 
             Path(args.junit).write_text(junit_xml(result, image=str(args.image)))
             print(f"wrote JUnit XML to {args.junit}")
         if getattr(args, "ci", False) and not result.passed:
             code = 1
     return code
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("analyze", help="where an image's bytes went: efficiency, waste, secrets, packages")
+    add_analyze_arguments(s)
+    s.set_defaults(func=run_analyze)

@@ -1,0 +1,27 @@
+"""Experiments: build sample images, run them and measure them; the comparisons the notebooks tell.
+
+- ``build_sample`` / ``smoke_sample``: one image of a sample's build matrix, built or started;
+  ``build_samples``: the whole matrix (``dockopt samples build``).
+- ``naive_vs_optimised``: one sample, both Dockerfiles, sizes and layers side by side.
+- ``cache_scenarios``: what a rebuild costs after no change, a source edit, a dependency bump
+  (on a private copy of the sample: ``copy_tree``, ``touch_source``, ``bump_dependency``).
+- ``base_matrix``: the optimised Dockerfile on each runtime base the sample declares.
+- ``service_targets``: each service ``--target`` of a multi-service sample.
+- ``measure_sizes``: naive vs optimised bytes against the size targets and the floor.
+
+Every result names the base images its builds resolved (``bases`` columns, ``base_images``
+attributes), so ``report.provenance`` can say which were offline stand-ins.
+"""
+
+
+from __future__ import annotations
+
+from .bases import base_matrix, service_targets
+from .builds import BUILD_STATUSES, build_matrix, build_sample, build_samples, smoke_sample
+from .cache import SCENARIOS, bump_dependency, cache_scenarios, copy_tree, touch_source
+from .compare import Comparison, naive_vs_optimised
+from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
+
+__all__ = ["BUILD_STATUSES", "FLOOR_TOLERANCE", "SCENARIOS", "SIZE_TARGETS", "Comparison", "artefact_bytes",
+           "base_matrix", "build_matrix", "build_sample", "build_samples", "bump_dependency", "cache_scenarios",
+           "copy_tree", "measure_sizes", "naive_vs_optimised", "service_targets", "smoke_sample", "touch_source"]

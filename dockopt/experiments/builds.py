@@ -1,0 +1,97 @@
+"""One image of a sample's build matrix, built or started; the whole matrix; the helpers every experiment shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from .. import samples as samples_mod
+from .. import smoke as _smoke
+from ..build import BuildResult, build
+from ..errors import DockoptError, NeedsRegistry
+from ..samples import Sample
+
+
+def _sample(sample: Sample | str) -> Sample:
+    return samples_mod.load(sample) if isinstance(sample, str) else sample
+
+
+def _bases(*results: BuildResult) -> str:
+    """The base references of ``results``, first use first, as one ``bases`` cell."""
+    return ", ".join(dict.fromkeys(ref for r in results for ref in r.base_images))
+
+
+# --- one image of a sample, and the whole matrix ---------------------------------------------------
+
+
+def build_sample(sample: Sample | str, variant: str = "optimised", base: str | None = None, *,
+                 target: str | None = None, tag: str | None = None, no_cache: bool = False,
+                 progress: bool = True) -> BuildResult:
+    """Build one image of a sample (``samples.build_request``) through ``dockopt.build``.
+
+    Tagged ``<namespace>/<sample>:<variant>[-<base>][-<target>]`` unless ``tag`` is given. Raises
+    ``NeedsRegistry`` (with the manifest's reason) for what cannot be built here.
+    """
+    req = samples_mod.build_request(sample, variant, base, target=target, tag=tag)
+    return build(req.context, dockerfile=req.dockerfile, target=req.target, build_args=req.build_args,
+                 tag=req.tag, no_cache=no_cache, labels=req.labels, progress=progress)
+
+
+def smoke_sample(sample: Sample | str, image: str, *, target: str | None = None,
+                 timeout_s: float = 90) -> _smoke.SmokeResult:
+    """Start ``image`` (of ``sample``, service ``target`` for multi-service samples), wait for
+    Docker's health status (if it has a HEALTHCHECK) and HTTP 200 on its health path at 127.0.0.1;
+    always removes the container. Raises ``SmokeFailed``."""
+    return _smoke.smoke(image, _sample(sample).service(target), timeout_s=timeout_s)
+
+
+BUILD_STATUSES = ("built", "healthy", "skipped", "failed")
+
+
+def build_samples(names: Sequence[str] | None = None, *, variants: Sequence[str] | None = None,
+                  smoke: bool = False, progress: bool = True) -> pd.DataFrame:
+    """Each row is one image of the samples' build matrix, built (and with ``smoke``, started).
+
+    Columns: ``sample``, ``build`` (variant[-base][-target]), ``status`` (built / healthy /
+    skipped / failed), ``image``, ``size_bytes``, ``build_s``, ``note`` (why skipped or failed).
+    ``variants`` keeps only those Dockerfile roles. A failure is a row, not an exception, so one
+    broken image does not hide the others; what cannot be built here is ``skipped`` with its reason.
+    """
+    rows = []
+    for name in names or samples_mod.names():
+        sample = samples_mod.load(name)
+        for spec in sample.builds():
+            if variants and spec.variant not in variants:
+                continue
+            row: dict[str, object] = {"sample": name, "build": spec.label, "status": "skipped", "image": None,
+                                      "size_bytes": None, "build_s": None, "note": spec.reason}
+            if spec.buildable:
+                try:
+                    result = build_sample(sample, spec.variant, spec.base, target=spec.target, progress=progress)
+                    row.update(status="built", image=result.ref, size_bytes=result.size_bytes,
+                               build_s=round(result.wall_s, 2))
+                    if smoke and spec.variant in samples_mod.VARIANTS:
+                        smoke_sample(sample, result.ref, target=spec.target)
+                        row["status"] = "healthy"
+                except NeedsRegistry as exc:
+                    row.update(status="skipped", note=exc.message)
+                except DockoptError as exc:
+                    row.update(status="failed", note=exc.message.splitlines()[0])
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=["sample", "build", "status", "image", "size_bytes", "build_s", "note"])
+    table["size_bytes"] = table["size_bytes"].astype("Int64")
+    return table
+
+
+def build_matrix(samples: Sequence[Sample | str] | None = None) -> pd.DataFrame:
+    """Each row is one image of the samples' build matrix, without building anything.
+
+    Columns: ``sample``, ``build`` (variant[-base][-target]), ``buildable``, ``reason`` (why it
+    cannot be built here, e.g. "needs registry access for mcr.microsoft.com/dotnet/sdk").
+    """
+    chosen = [_sample(s) for s in samples] if samples is not None else samples_mod.all_samples()
+    return pd.DataFrame([{"sample": spec.sample, "build": spec.label, "buildable": spec.buildable,
+                          "reason": spec.reason} for s in chosen for spec in s.builds()])
+
+

@@ -1,0 +1,13 @@
+"""DataFrame → plotly Figure. Every function takes the table first and never calls ``.show()``.
+
+One module per subject (builds, images, experiments, ...); every figure is importable from here.
+"""
+
+from __future__ import annotations
+
+from .builds import build_timeline, cache_scenarios
+from .experiments import base_matrix
+from .images import image_diff, layer_sizes, size_comparison, size_treemap, waste_by_instruction
+
+__all__ = ["base_matrix", "build_timeline", "cache_scenarios", "image_diff", "layer_sizes", "size_comparison",
+           "size_treemap", "waste_by_instruction"]
