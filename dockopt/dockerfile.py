@@ -132,7 +132,7 @@ class Dockerfile:
                                   hint="name one of the `FROM ... AS <name>` stages")
         return self.stages[found]
 
-    def target(self, target: str | None = None) -> Stage:
+    def target(self, target: str | int | None = None) -> Stage:
         """The stage a build with ``--target`` (or none: the last stage) produces."""
         return self.final if target is None else self.stage(target)
 
@@ -163,7 +163,7 @@ class Dockerfile:
                 return s
         return None
 
-    def chain(self, target: str | None = None) -> tuple[Stage, ...]:
+    def chain(self, target: str | int | None = None) -> tuple[Stage, ...]:
         """The stages whose instructions the target image's history holds: the target and the stages it is
         built ``FROM``, oldest first (an image or ``scratch`` ends the chain)."""
         out = [self.target(target)]

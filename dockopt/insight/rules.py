@@ -113,7 +113,7 @@ def _broad_copy(s: Subject) -> list[Finding]:
             continue
         body = st.instructions[1:]
         # manifests copied on their own earlier (in this stage or one it is built FROM): the install is cached
-        earlier = [i for c in s.dockerfile.chain(st.label) if c.index != st.index for i in c.instructions[1:]]
+        earlier = [i for c in s.dockerfile.chain(st.index) if c.index != st.index for i in c.instructions[1:]]
         for k, ins in enumerate(body):
             if ins.keyword not in ("COPY", "ADD") or ins.flag("from") is not None or not _broad(ins, s):
                 continue
