@@ -124,6 +124,17 @@ def _arg_value(parsed: Dockerfile, stage_index: int | None, name: str, build_arg
     return parsed.global_args.get(name)
 
 
+def _effective(parsed: Dockerfile, name: str, build_args: Mapping[str, str]) -> str | None:
+    """A build arg's value in a build: passed, else the first default an ARG gives it, else None."""
+    if name in build_args:
+        return build_args[name]
+    for s in parsed.stages:
+        value = _arg_value(parsed, s.index, name, {})
+        if value is not None:
+            return value
+    return None
+
+
 def explain_rebuild(before: BuildResult, after: BuildResult) -> RebuildExplanation:
     """Why ``after`` (a later build of the same project) ran the steps it ran; see ``RebuildExplanation``."""
     p_before, p_after = before.parsed, after.parsed
@@ -199,8 +210,7 @@ def explain_rebuild(before: BuildResult, after: BuildResult) -> RebuildExplanati
     first = own_causes.iloc[0].to_dict() if len(own_causes) else None
     changed_args = {}
     for name in sorted(arg_names):
-        a = before.build_args.get(name, p_before.global_args.get(name))
-        b = after.build_args.get(name, p_after.global_args.get(name))
+        a, b = _effective(p_before, name, before.build_args), _effective(p_after, name, after.build_args)
         if a != b:
             changed_args[name] = (a, b)
     return RebuildExplanation(first=first, cause=None if first is None else str(first["cause"]),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +122,8 @@ def source_edit_rebuild(result: BuildResult, *, progress: bool = False) -> tuple
             mark = _COMMENT[Path(rel).suffix]
             closing = {"<!--": " -->", "/*": " */"}.get(mark, "")
             edited.write_text(edited.read_text(encoding="utf-8", errors="replace")
-                              + f"\n{mark} dockopt: one-line edit{closing}\n", encoding="utf-8")
+                              + f"\n{mark} dockopt: one-line edit {uuid.uuid4().hex[:12]}{closing}\n",
+                              encoding="utf-8")  # unique: an edit BuildKit has seen before would be cached
             after = build(tree, dockerfile, target=result.target, build_args=result.build_args, tag=tag,
                           labels=labels, progress=progress)
         finally:

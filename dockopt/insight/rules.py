@@ -33,7 +33,10 @@ def _chain_instructions(s: Subject) -> list[Instruction]:
 
 def _under(path: str, prefixes: Iterable[str]) -> str | None:
     for p in prefixes:
-        if path == p.rstrip("/") or path.startswith(p if p.endswith("/") else p + "/"):
+        if p.endswith("*"):  # a name prefix: /usr/lib/go-* is any Go version's tree
+            if path.startswith(p[:-1]):
+                return p
+        elif path == p.rstrip("/") or path.startswith(p if p.endswith("/") else p + "/"):
             return p
     return None
 
@@ -291,7 +294,8 @@ UNPINNED = Rule("unpinned-base", "unpinned or :latest base image",
 
 # --- 5. dev tools and dev dependencies in the runtime image ----------------------------------------
 
-_TOOLCHAINS = {"/usr/local/go": "Go toolchain", "/usr/lib/gcc": "gcc", "/usr/libexec/gcc": "gcc",
+_TOOLCHAINS = {"/usr/local/go": "Go toolchain", "/usr/lib/go-*": "Go toolchain",
+               "/usr/lib/gcc": "gcc", "/usr/libexec/gcc": "gcc",
                "/usr/include": "C headers", "/usr/local/include": "C headers",
                "/opt/java/openjdk/jmods": "JDK modules (jmods)", "/usr/lib/jvm": "a JVM from packages",
                "/usr/share/dotnet/sdk": ".NET SDK", "/usr/local/lib/node_modules/npm": "npm",
