@@ -162,7 +162,8 @@ class LayerWaste(NamedTuple):
 
 def layer_waste(table: FileTable, instructions: Sequence[str], hidden: Iterable[tuple[int, int, int, int]],
                 dive_paths: Iterable[str], stages: Sequence[Any] | None = None,
-                from_stages: Sequence[Any] | None = None, lines: Sequence[int | None] | None = None) -> list[LayerWaste]:
+                from_stages: Sequence[Any] | None = None,
+                lines: Sequence[int | None] | None = None) -> list[LayerWaste]:
     """The core of ``waste_by_layer``. ``hidden``: ``(writer layer, kind code, size, hider layer)``
     per hidden entry; ``dive_paths``: the paths dive counts as inefficient."""
     n = len(instructions)

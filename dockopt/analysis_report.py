@@ -279,7 +279,8 @@ def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", build
     """Read ``image`` (reference or archive) once and run every analysis on it.
 
     ``build``: the ``BuildResult`` that made the image, or a parsed ``Dockerfile`` (``(Dockerfile, target)``),
-    to attribute each layer to its instruction, line and stage. ``scanners=False`` reads headers only (no secrets / packages / surface).
+    to attribute each layer to its instruction, line and stage. ``scanners=False`` reads headers only
+    (no secrets / packages / surface).
     ``stream``: an engine save stream of ``image`` opened already (``dockopt analyze`` does).
     ``meanwhile``: work on the image to do before the secrets scan is waited for (the command
     line writes dive's JSON there, while a worker may still be scanning).

@@ -39,7 +39,6 @@ from .buildkit import BuildStream, StepName, read_build_stream
 from .errors import ContextNotFound, DockerfileError, DockerfileNotFound, DockoptError
 
 
-
 @dataclass(frozen=True)
 class BuildResult:
     """One finished build.
@@ -139,7 +138,7 @@ def _context_tar(ctx: Path, ignore: list[str] | None, dockerfile_name: str,
             if info.isfile():
                 with open(ctx / rel, "rb") as f:
                     reader = _Hashing(f)
-                    t.addfile(info, reader)  # type: ignore[arg-type]  # tarfile only calls read()
+                    t.addfile(info, reader)  # tarfile only calls read()
                 if digests is not None:
                     digests[rel] = "sha256:" + reader.sha.hexdigest()
             else:

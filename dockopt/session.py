@@ -23,7 +23,7 @@ import struct
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +110,8 @@ class SecretSession:
 
     def close(self) -> None:
         if self._sock is not None:
-            try:
+            with suppress(OSError):
                 self._sock.close()
-            except OSError:
-                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -152,7 +150,7 @@ class SecretSession:
                     return
                 for event in conn.receive_data(data):
                     if isinstance(event, h2.events.RequestReceived):
-                        headers = dict(event.headers or [])
+                        headers: dict[Any, Any] = dict(event.headers or [])
                         calls[event.stream_id] = (str(headers.get(":path", "")), bytearray())
                     elif isinstance(event, h2.events.DataReceived):
                         if event.stream_id in calls:

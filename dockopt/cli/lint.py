@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._common import kv, print_table
 
@@ -20,12 +20,12 @@ def _show(df: pd.DataFrame) -> pd.DataFrame:
 
     from ..units import human_bytes, human_seconds
 
-    def cost(b: object, s: object, measured: bool) -> str:
+    def cost(b: Any, s: Any, measured: bool) -> str:
         parts = []
-        if not pd.isna(b) and int(b):  # type: ignore[call-overload]
-            parts.append(human_bytes(int(b)))  # type: ignore[call-overload]
-        if not pd.isna(s) and float(s):  # type: ignore[arg-type]
-            parts.append(human_seconds(float(s)))  # type: ignore[arg-type]
+        if not pd.isna(b) and int(b):
+            parts.append(human_bytes(int(b)))
+        if not pd.isna(s) and float(s):
+            parts.append(human_seconds(float(s)))
         return ", ".join(parts) or ("-" if measured else "static")
 
     out = df.copy()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -104,7 +104,7 @@ def copy_reads(ins: Instruction, path: str) -> bool:
 def _args_in_scope(parsed: Dockerfile, stage_index: int | None) -> set[str]:
     if stage_index is None:
         return set()
-    names = set()
+    names: set[str] = set()
     for ins in parsed.stages[stage_index].instructions[1:]:
         if ins.keyword == "ARG":
             names.update(a.partition("=")[0] for a in ins.args)
@@ -151,7 +151,8 @@ def explain_rebuild(before: BuildResult, after: BuildResult) -> RebuildExplanati
     last_of_stage: dict[int, tuple[int, int]] = {}
     ordered = steps.dropna(subset=["stage_index", "line"]).sort_values(["stage_index", "index"])
     position: dict[int, int] = {}
-    keyed = []
+    keyed: list[tuple[int, int, Any]] = []
+    row: Any
     for row in ordered.itertuples(index=False):
         si = int(row.stage_index)
         position[si] = position.get(si, 0) + 1
@@ -174,14 +175,14 @@ def explain_rebuild(before: BuildResult, after: BuildResult) -> RebuildExplanati
                 if hit:
                     shown = ", ".join(hit[:5]) + (f" and {len(hit) - 5} more" if len(hit) > 5 else "")
                     own.append(("context", f"the content of {shown} changed (digest)"))
-            changed_args = []
+            args_changed = []
             for name in sorted(_args_in_scope(p_after, si)):
                 a = _arg_value(p_before, si if si < len(p_before.stages) else None, name, before.build_args)
                 b = _arg_value(p_after, si, name, after.build_args)
                 if a != b:
-                    changed_args.append(f"{name} ({a!r} → {b!r})")
-            if changed_args:
-                own.append(("build arg", "build arg " + ", ".join(changed_args) + " changed"))
+                    args_changed.append(f"{name} ({a!r} → {b!r})")
+            if args_changed:
+                own.append(("build arg", "build arg " + ", ".join(args_changed) + " changed"))
             old = p_before.instruction_at(int(row.line))
             if old is None or old.original != ins.original:
                 own.append(("instruction", "the instruction's own text changed"))
@@ -207,8 +208,8 @@ def explain_rebuild(before: BuildResult, after: BuildResult) -> RebuildExplanati
                      "duration_s": row.duration_s, "cause": cause, "detail": detail})
     table = pd.DataFrame(rows, columns=REBUILD_COLUMNS)
     own_causes = table[~table["cause"].isin(["cached", "follows"])].sort_values("line", kind="stable")
-    first = own_causes.iloc[0].to_dict() if len(own_causes) else None
-    changed_args = {}
+    first = {str(k): v for k, v in own_causes.iloc[0].to_dict().items()} if len(own_causes) else None
+    changed_args: dict[str, tuple[str | None, str | None]] = {}
     for name in sorted(arg_names):
         a, b = _effective(p_before, name, before.build_args), _effective(p_after, name, after.build_args)
         if a != b:

@@ -19,7 +19,7 @@ from .rules import RULES
 from .stages import STAGE_COLUMNS, remove_stage_images, stage_sizes, stages
 
 
-def rules() -> "pd.DataFrame":
+def rules() -> pd.DataFrame:
     """Each row is one of dockopt's rules: what it looks for and what it measures."""
     return rules_frame(RULES)
 

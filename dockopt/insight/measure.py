@@ -9,6 +9,7 @@ on those facts and joins hadolint's findings: each finding carries its measured 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -44,10 +45,9 @@ def hadolint_findings(path: str | os.PathLike[str], *, covered: Iterable[str] = 
     table = lint.hadolint(path)
     out = []
     parsed = None
-    try:
+    with contextlib.suppress(DockoptError):
         parsed = dockerfile_mod.parse(path)
-    except DockoptError:
-        pass
+    row: Any
     for row in table.itertuples(index=False):
         if row.code in skip:
             continue

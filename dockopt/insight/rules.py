@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ..dockerfile import SCRATCH, Instruction, Stage
 from ..units import human_bytes, human_seconds
@@ -136,8 +137,9 @@ def _broad_copy(s: Subject) -> list[Finding]:
             rerun = e.steps[(~e.steps["cached"]) & (e.steps["line"] >= ins.line_start)
                             & (e.steps["line"] <= body[-1].line_end)]
             seconds = float(rerun["duration_s"].fillna(0).sum())
+            rows: Any = rerun.itertuples(index=False)
             names = [f"line {r.line} `{str(r.instruction)[:50]}` {human_seconds(r.duration_s)}"
-                     for r in rerun.itertuples(index=False)]
+                     for r in rows]
             evidence = (f"rebuilt after a one-line edit of {s.edited_file}: {e.summary()} Re-ran: {_list(names)}")
             out.append(BROAD_COPY.finding(s, message, fix, ins=ins, cost_s=round(seconds, 2), evidence=evidence,
                                           measured=True))
@@ -530,7 +532,7 @@ ROOT = Rule("runs-as-root", "running as root", "the image config's User", "warni
 
 
 def _secret_args(s: Subject) -> list[Finding]:
-    from ..secrets import _SECRET_NAME, _NOT_SECRET_NAME
+    from ..secrets import _NOT_SECRET_NAME, _SECRET_NAME
 
     assert s.dockerfile is not None
     out = []

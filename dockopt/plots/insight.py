@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -27,10 +28,11 @@ def stage_graph(stages: pd.DataFrame, *, color: str = "duration_s", title: str =
     if color not in ("duration_s", "cache_share"):
         raise ValueError("color must be 'duration_s' or 'cache_share'")
     g = nx.DiGraph()
-    for row in stages.itertuples(index=False):
+    rows: list[Any] = list(stages.itertuples(index=False))
+    for row in rows:
         g.add_node(row.stage, kind="stage")
     edges: list[tuple[str, str, str]] = []
-    for row in stages.itertuples(index=False):
+    for row in rows:
         if isinstance(row.base_stage, str) and row.base_stage:
             edges.append((str(row.base_stage), row.stage, "FROM"))
         elif str(row.base).lower() != "scratch":
@@ -73,11 +75,12 @@ def stage_graph(stages: pd.DataFrame, *, color: str = "duration_s", title: str =
     weight = [int(b) if pd.notna(b) else int(f) for b, f in zip(df["stage_bytes"], df["final_bytes"])]
     biggest = max([w for w in weight if w] or [1])
     sizes = [18 + 42 * math.sqrt(w / biggest) for w in weight]
+    records: list[Any] = list(df.itertuples(index=False))
     hover = [f"<b>{r.stage}</b> (line {r.line})<br>FROM {r.base}<br>{r.steps} steps, {r.cached_steps} cached, "
              f"{human_seconds(r.duration_s)}<br>final image takes {human_bytes(int(r.final_bytes))}"
              + ("" if pd.isna(r.left_behind_bytes) else f"<br>left behind {human_bytes(int(r.left_behind_bytes))}")
              + ("<br><i>skipped by BuildKit (not needed by the target)</i>" if r.skipped else "")
-             + ("<br><b>target</b>" if r.target else "") for r in df.itertuples(index=False)]
+             + ("<br><b>target</b>" if r.target else "") for r in records]
     built = ~df["skipped"]
     values = df[color]
     if built.any():

@@ -152,8 +152,8 @@ def test_build_args_base_moves_and_cache_loss_are_told_apart():
 
 
 def test_session_answers_get_secret_and_health(tmp_path):
-    from dockopt.session import GET_SECRET, HEALTH_CHECK, SecretSession, _messages, check_sources
     from dockopt.errors import SecretSourceMissing
+    from dockopt.session import GET_SECRET, HEALTH_CHECK, SecretSession, _messages, check_sources
 
     (tmp_path / "t").write_bytes(b"s3cret")
     session = SecretSession(check_sources({"tok": tmp_path / "t"}))
