@@ -237,3 +237,22 @@ def explain_scenarios(results: Mapping[str, BuildResult]) -> pd.DataFrame:
                                       "executed_s"])
     out["line"] = out["line"].astype("Int64")
     return out
+
+
+def explain_cache_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each row is one build of ``experiments.cache_scenarios(...)`` explained against the build before it
+    of the same variant: ``variant`` plus the columns of ``explain_scenarios``.
+
+    Needs the scenarios' ``BuildResult``s in a ``result`` column (rows in build order per variant).
+    """
+    from ..errors import DockoptError
+
+    if "result" not in runs.columns:
+        raise DockoptError("these cache scenarios carry no BuildResults (no `result` column)",
+                           hint="run them with a dockopt whose cache_scenarios keeps each build's result")
+    frames = []
+    for variant, part in runs.groupby("variant", sort=False):
+        table = explain_scenarios(dict(zip(part["scenario"], part["result"])))
+        table.insert(0, "variant", variant)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

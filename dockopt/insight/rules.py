@@ -228,7 +228,8 @@ _NOT_RUNTIME_NAMES = re.compile(r"^(Dockerfile.*|.*\.dockerignore|\.dockerignore
 def _context_files_in_image(s: Subject) -> list[Finding]:
     from ..image.table import FILE
 
-    assert s.report is not None and s.dockerfile is not None
+    if s.report is None or s.dockerfile is None:
+        return []  # an image alone: which layer a context COPY wrote is not known
     t = s.report.contents.entries
     lines = s.layer_lines()
     by_line: dict[int, list[tuple[str, int]]] = {}

@@ -146,6 +146,9 @@ def test_build_args_base_moves_and_cache_loss_are_told_apart():
     table = experiments.explain_scenarios({"first": before, "arg": _result({**ALL_CACHED, 7: False}, files=files,
                                                                            args={"MODE": "dev"})})
     assert table["cause"].tolist() == ["build arg"] and table["line"].tolist() == [7]
+    runs = pd.DataFrame({"variant": ["v", "v"], "scenario": ["cold", "arg"],
+                         "result": [before, _result({**ALL_CACHED, 7: False}, files=files, args={"MODE": "dev"})]})
+    assert experiments.explain_cache_runs(runs)[["variant", "cause"]].values.tolist() == [["v", "build arg"]]
 
 
 # --- the secrets session -------------------------------------------------------------------------
