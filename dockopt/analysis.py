@@ -11,8 +11,6 @@ copy, none of the kept ones, opaque directories and copied-up hardlink targets c
 from __future__ import annotations
 
 import heapq
-import json
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -23,6 +21,8 @@ from .image.table import DIR, FILE, OPAQUE, WHITEOUT, FileTable, as_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from .dockerfile import Dockerfile
 
 
 def _parent(path: str) -> str:
@@ -62,117 +62,88 @@ def reclaimable_bytes(files: Any) -> int:
 
 # --- attribution to instructions and stages --------------------------------------------------
 
-_WS = re.compile(r"\s+")
 
+class LayerSource(NamedTuple):
+    """Where one history entry came from: the Dockerfile instruction that wrote it, and its stage.
 
-def normalise_instruction(text: str) -> str:
-    """One comparable form for a history ``created_by`` and a BuildKit step's instruction.
-
-    Both ``RUN --mount=... ["/bin/sh", "-c", "x"]`` (a step) and ``RUN /bin/sh -c x # buildkit``
-    (its history line) become ``RUN x``; ``COPY --from=build --chown=1 a b`` becomes ``COPY a b``.
+    ``stage``: the stage's label (``build``, ``stage-2``), ``"base"`` for the base image's own entries,
+    None when no Dockerfile was given. ``from_stage``: for ``COPY --from``, the stage (or image) that
+    made the bytes. ``line``: the instruction's first line in the Dockerfile.
     """
-    t = (text or "").strip()
-    t = re.sub(r"\s+# buildkit$", "", t)
-    t = re.sub(r"^/bin/sh -c #\(nop\)\s+", "", t)
-    t = re.sub(r"^/bin/sh -c ", "RUN ", t)
-    t = re.sub(r"^RUN \|\d+ (?:\S+=\S* )*", "RUN ", t)  # build args prefix of history lines
-    m = re.match(r"^(RUN|COPY|ADD)((?:\s+--[a-z-]+(?:=\S+)?)+)\s+(.*)$", t, re.S)
-    if m:
-        t = f"{m.group(1)} {m.group(3)}"
-    m = re.match(r"^(RUN|CMD|ENTRYPOINT)\s+(\[.*\])$", t, re.S)
-    if m:
-        try:
-            words = json.loads(m.group(2))
-            if isinstance(words, list) and all(isinstance(w, str) for w in words):
-                t = f"{m.group(1)} " + " ".join(words)
-        except ValueError:
-            pass
-    t = re.sub(r"^RUN /bin/sh -c ", "RUN ", t)
-    return _WS.sub(" ", t).strip()
+
+    stage: str | None
+    from_stage: str | None
+    line: int | None
+    instruction: str | None
 
 
-def _from_stage(instruction: str) -> str | None:
-    m = re.search(r"--from=(\S+)", instruction or "")
-    return m.group(1) if m else None
+def _dockerfile_of(build: Any) -> tuple[Dockerfile, str | None] | None:
+    """(parsed Dockerfile, target) of a ``BuildResult``, a ``Dockerfile`` or a ``(Dockerfile, target)`` pair."""
+    if build is None:
+        return None
+    from .dockerfile import Dockerfile  # BuildKit's parser loads only when there is a Dockerfile to read
+
+    if isinstance(build, Dockerfile):
+        return build, None
+    if isinstance(build, tuple) and len(build) == 2 and isinstance(build[0], Dockerfile):
+        return build[0], build[1]
+    if hasattr(build, "parsed") and hasattr(build, "target"):
+        return build.parsed, build.target
+    raise AnalysisError(f"cannot attribute layers to {type(build).__name__}",
+                        hint="pass the BuildResult of the build, or dockopt.dockerfile.parse(...) of its Dockerfile")
 
 
-def attribute(instructions: Sequence[str], steps: Sequence[tuple[str, str]]) -> tuple[list[Any], list[Any]]:
-    """(stage, from_stage) of each layer (by its history instruction), from BuildKit steps
-    ``(stage, instruction)`` in build order; see ``attribute_layers``."""
-    stages: list[Any] = [None] * len(instructions)
-    from_stages: list[Any] = [None] * len(instructions)
-    if not steps or not instructions:
-        return stages, from_stages
-    # Stages build in parallel, so the order interleaves them: match the final stage's steps
-    # first (the last step belongs to it), then the stages it was built FROM, top down.
-    final_stage = steps[-1][0]
-    all_steps = [(normalise_instruction(str(i)), s, str(i)) for s, i in steps]
-    in_final = [s == final_stage for s, _ in steps]
-    instr = [normalise_instruction(str(x)) for x in instructions]
-    first_matched = None
-    top = len(instructions) - 1
-    for candidates in ([st for st, f in zip(all_steps, in_final) if f],
-                       [st for st, f in zip(all_steps, in_final) if not f]):
-        j = len(candidates) - 1
-        for i in range(top, -1, -1):
-            if stages[i] is not None:
-                continue
-            k = j
-            while k >= 0 and candidates[k][0] != instr[i]:
-                k -= 1
-            if k < 0:
-                if first_matched is not None and i < first_matched:
-                    break  # below the stage's first layer: leave for the next pass
-                continue
-            stages[i] = candidates[k][1]
-            from_stages[i] = _from_stage(candidates[k][2])  # COPY --from: where its bytes were made
-            j = k - 1
-            first_matched = i if first_matched is None else min(first_matched, i)
-        if first_matched is not None:
-            top = first_matched - 1
-    if first_matched is not None:
-        for i in range(first_matched):
-            if stages[i] is None:
-                stages[i] = "base"
-    return stages, from_stages
+def attribute(created_by: Sequence[str], build: Any) -> list[LayerSource]:
+    """The source of each history entry (``created_by`` lines, oldest first: every entry, or only those of
+    filesystem layers), matched to the parsed Dockerfile's instructions (``Dockerfile.history_instructions``).
+
+    ``build``: the ``BuildResult`` (its Dockerfile text, build args and target), a parsed ``Dockerfile``
+    or ``(Dockerfile, target)``; None leaves every source empty.
+    """
+    found = _dockerfile_of(build)
+    if found is None:
+        return [LayerSource(None, None, None, None)] * len(created_by)
+    parsed, target = found
+    out = []
+    for ins in parsed.history_instructions(created_by, target):
+        if ins is None:
+            out.append(LayerSource("base", None, None, None))
+            continue
+        stage = parsed.stage_of(ins)
+        out.append(LayerSource(stage.label if stage else None, parsed.copy_source(ins), ins.line_start,
+                               ins.original))
+    return out
 
 
-def ordered_steps(steps: pd.DataFrame | None) -> list[tuple[str, str]]:
-    """``(stage, instruction)`` of BuildKit step records in build order (``order`` column)."""
-    if steps is None or not len(steps):
-        return []
-    missing = {"stage", "instruction", "order"} - set(steps.columns)
-    if missing:
-        raise AnalysisError(f"steps lack columns {sorted(missing)}",
-                            hint="pass BuildResult.dockerfile_steps or a frame with stage, instruction, order")
-    ordered = steps.sort_values("order")
-    return list(zip(ordered["stage"].tolist(), ordered["instruction"].tolist()))
+def attribute_layers(layers: pd.DataFrame, build: Any = None) -> pd.DataFrame:
+    """Each row is one layer (or history entry) with the Dockerfile instruction and stage that made it.
 
-
-def attribute_layers(layers: pd.DataFrame, steps: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each row is one filesystem layer with the instruction and build stage that made it.
-
-    ``layers``: ``ImageContents.layers``. ``steps`` (optional, e.g. ``BuildResult.dockerfile_steps``)
-    needs columns ``stage``, ``instruction``, ``order``; layers are matched to steps in order by
-    normalised instruction text (``normalise_instruction``). Unmatched layers below the first
-    matched one belong to the base image (stage ``base``); others get stage ``None``.
-    ``from_stage``: the stage a ``COPY --from=`` step copied from (where its bytes were made).
+    ``layers``: ``ImageContents.layers`` or ``dockopt.layers(image)`` (needs ``layer`` and ``created_by``).
+    ``build``: the ``BuildResult``, or a parsed ``Dockerfile`` (``(Dockerfile, target)`` for a target).
+    Columns: ``layer``, ``instruction`` (the history's), ``stage`` (``"base"`` for the base image's
+    layers), ``from_stage`` (the stage a ``COPY --from`` copied from), ``line`` and ``dockerfile_instruction``
+    (the instruction as written in the Dockerfile).
     """
     import pandas as pd
 
-    out = layers[["layer", "instruction"]].copy() if len(layers) else pd.DataFrame(columns=["layer", "instruction"])
-    stages, from_stages = attribute(out["instruction"].tolist(), ordered_steps(steps) if len(out) else [])
+    if "created_by" not in layers.columns:
+        raise AnalysisError("layers lack a created_by column",
+                            hint="pass ImageContents.layers or dockopt.layers(image)")
+    out = layers[["layer", "instruction"]].copy().reset_index(drop=True)
+    sources = attribute(layers["created_by"].tolist(), build)
     # object columns: "no stage" stays None (a str column would turn it into NaN)
-    out["stage"] = pd.Series(stages, index=out.index, dtype=object)
-    out["from_stage"] = pd.Series(from_stages, index=out.index, dtype=object)
-    return out.reset_index(drop=True)
+    for name in ("stage", "from_stage"):
+        out[name] = pd.Series([getattr(s, name) for s in sources], index=out.index, dtype=object)
+    out["line"] = pd.array([s.line for s in sources], dtype="Int64")
+    out["dockerfile_instruction"] = pd.Series([s.instruction for s in sources], index=out.index, dtype=object)
+    return out
 
 
 # --- waste per layer -----------------------------------------------------------------------
 
 
 _WASTE_COLUMNS = ["layer", "instruction", "stage", "from_stage", "reclaimable_bytes", "reclaimable_files",
-                  "hides_bytes", "dive_wasted_bytes"]
+                  "hides_bytes", "dive_wasted_bytes", "line"]
 
 
 class LayerWaste(NamedTuple):
@@ -186,11 +157,13 @@ class LayerWaste(NamedTuple):
     reclaimable_files: int
     hides_bytes: int
     dive_wasted_bytes: int
+    line: int | None = None
 
 
 def layer_waste(table: FileTable, instructions: Sequence[str], hidden: Iterable[tuple[int, int, int, int]],
                 dive_paths: Iterable[str], stages: Sequence[Any] | None = None,
-                from_stages: Sequence[Any] | None = None) -> list[LayerWaste]:
+                from_stages: Sequence[Any] | None = None,
+                lines: Sequence[int | None] | None = None) -> list[LayerWaste]:
     """The core of ``waste_by_layer``. ``hidden``: ``(writer layer, kind code, size, hider layer)``
     per hidden entry; ``dive_paths``: the paths dive counts as inefficient."""
     n = len(instructions)
@@ -210,11 +183,12 @@ def layer_waste(table: FileTable, instructions: Sequence[str], hidden: Iterable[
                                  if k != WHITEOUT and p in inefficient)
     stages = stages or [None] * n
     from_stages = from_stages or [None] * n
+    lines = lines or [None] * n
     return [LayerWaste(i, instructions[i], stages[i], from_stages[i], written[i], files_written[i], hides[i],
-                       dive_share[i]) for i in range(n)]
+                       dive_share[i], lines[i]) for i in range(n)]
 
 
-def waste_by_layer(files: Any, layers: pd.DataFrame, steps: pd.DataFrame | None = None,
+def waste_by_layer(files: Any, layers: pd.DataFrame, build: Any = None,
                    *, dive: Any = None, hidden: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each row is one filesystem layer and the waste it caused.
 
@@ -222,8 +196,9 @@ def waste_by_layer(files: Any, layers: pd.DataFrame, steps: pd.DataFrame | None 
     hides (the instruction that should not have written them, or should have cleaned up in the
     same step); ``hides_bytes``: bytes of lower layers this layer hides (e.g. a later ``rm``);
     ``dive_wasted_bytes``: this layer's share of dive's wasted bytes (its nodes' sizes on
-    paths dive counts as inefficient). ``hidden``: ``hidden_entries(files)`` when the caller
-    has it already (``ImageContents.hidden``, recorded while reading).
+    paths dive counts as inefficient). ``build``: the ``BuildResult`` or parsed ``Dockerfile``
+    for ``stage``, ``from_stage`` and ``line`` (``attribute_layers``). ``hidden``: ``hidden_entries(files)``
+    when the caller has it already (``ImageContents.hidden``, recorded while reading).
     """
     import pandas as pd
 
@@ -235,14 +210,24 @@ def waste_by_layer(files: Any, layers: pd.DataFrame, steps: pd.DataFrame | None 
     kind_code = {k: i for i, k in enumerate(KINDS)}
     hidden_tuples = zip(hidden["layer"].tolist(), [kind_code[str(k)] for k in hidden["kind"]],
                         hidden["size_bytes"].tolist(), hidden["hidden_by_layer"].tolist())
-    attributed = attribute_layers(layers, steps)
+    attributed = attribute_layers(layers, build)
     dive = dive if dive is not None else dive_metrics(table, layers["size_bytes"].tolist() if len(layers) else None)
     rows = layer_waste(table, attributed["instruction"].tolist(), hidden_tuples, (r[0] for r in dive.references),
-                       attributed["stage"].tolist(), attributed["from_stage"].tolist())
-    out = pd.DataFrame(rows, columns=_WASTE_COLUMNS)
-    out["layer"] = attributed["layer"].to_numpy()
+                       attributed["stage"].tolist(), attributed["from_stage"].tolist(),
+                       [None if pd.isna(x) else int(x) for x in attributed["line"]])
+    return waste_frame(rows, layer_ids=attributed["layer"].tolist())
+
+
+def waste_frame(rows: Sequence[LayerWaste], layer_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """``LayerWaste`` records as the DataFrame ``waste_by_layer`` returns."""
+    import pandas as pd
+
+    out = pd.DataFrame(list(rows), columns=_WASTE_COLUMNS)
+    if layer_ids is not None:
+        out["layer"] = list(layer_ids)
     for c in ("stage", "from_stage"):
-        out[c] = pd.Series(attributed[c].tolist(), dtype=object)
+        out[c] = pd.Series([getattr(r, c) for r in rows], dtype=object)
+    out["line"] = pd.array([r.line for r in rows], dtype="Int64")
     return out
 
 

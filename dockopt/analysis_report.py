@@ -156,12 +156,7 @@ class AnalysisReport:
     @functools.cached_property
     def waste(self) -> pd.DataFrame:
         """Each row is one filesystem layer and the waste it caused (``analysis.waste_by_layer``)."""
-        import pandas as pd
-
-        out = pd.DataFrame(list(self.waste_rows), columns=list(analysis.LayerWaste._fields))
-        for c in ("stage", "from_stage"):
-            out[c] = pd.Series([getattr(r, c) for r in self.waste_rows], dtype=object)
-        return out
+        return analysis.waste_frame(self.waste_rows)
 
     @functools.cached_property
     def largest(self) -> pd.DataFrame:
@@ -278,13 +273,14 @@ class AnalysisReport:
         return dive_export(self.contents, self.dive)
 
 
-def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", steps: pd.DataFrame | None = None,
+def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", build: Any = None,
                    scanners: bool = True, stream: Iterable[bytes] | None = None,
                    meanwhile: Callable[[ImageContents, DiveMetrics], None] | None = None) -> AnalysisReport:
     """Read ``image`` (reference or archive) once and run every analysis on it.
 
-    ``steps``: optional BuildKit step records (``BuildResult.dockerfile_steps``) for stage
-    attribution. ``scanners=False`` reads headers only (no secrets / packages / surface).
+    ``build``: the ``BuildResult`` that made the image, or a parsed ``Dockerfile`` (``(Dockerfile, target)``),
+    to attribute each layer to its instruction, line and stage. ``scanners=False`` reads headers only
+    (no secrets / packages / surface).
     ``stream``: an engine save stream of ``image`` opened already (``dockopt analyze`` does).
     ``meanwhile``: work on the image to do before the secrets scan is waited for (the command
     line writes dive's JSON there, while a worker may still be scanning).
@@ -295,9 +291,17 @@ def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", steps
     table = contents.entries
     dive = dive_metrics(table, [info.size_bytes for info in contents.layer_info])
     instructions = [info.instruction for info in contents.layer_info]
-    stages, from_stages = analysis.attribute(instructions, analysis.ordered_steps(steps))
+    # every history entry (empty ones too) aligns with the Dockerfile; layers take their entry's source
+    history = [str(h.get("created_by") or "") for h in contents.history]
+    by_entry = analysis.attribute(history, build)
+    none = analysis.LayerSource(None, None, None, None)
+    sources = [by_entry[i.history_index] if i.history_index is not None and i.history_index < len(by_entry)
+               else none for i in contents.layer_info]
+    stages = [s.stage for s in sources]
+    from_stages = [s.from_stage for s in sources]
     hidden = ((table.layer[r], table.kind[r], table.size[r], by) for r, (by, _) in contents.hidden_rows.items())
-    waste = analysis.layer_waste(table, instructions, hidden, (r[0] for r in dive.references), stages, from_stages)
+    waste = analysis.layer_waste(table, instructions, hidden, (r[0] for r in dive.references), stages, from_stages,
+                                 [s.line for s in sources])
     found: list[SecretFinding] = []
     packages: list[sbom.Package] = []
     surf = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,7 @@ import dockerfile as _bk
 from .errors import DockerfileError, DockerfileNotFound
 
 SCRATCH = "scratch"
+STEP_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})  # the instructions BuildKit runs as steps
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class Dockerfile:
                                   hint="name one of the `FROM ... AS <name>` stages")
         return self.stages[found]
 
-    def target(self, target: str | None = None) -> Stage:
+    def target(self, target: str | int | None = None) -> Stage:
         """The stage a build with ``--target`` (or none: the last stage) produces."""
         return self.final if target is None else self.stage(target)
 
@@ -152,6 +153,77 @@ class Dockerfile:
             if ins.line_start <= line <= ins.line_end:
                 return ins
         return None
+
+    def stage_by_label(self, label: str | None) -> Stage | None:
+        """The stage BuildKit's progress names ``label`` (``build``, ``stage-2``; None in a one-stage file)."""
+        if label is None:
+            return self.stages[0] if len(self.stages) == 1 else None
+        for s in self.stages:
+            if s.label == label or (s.name and s.name.lower() == label.lower()):
+                return s
+        return None
+
+    def chain(self, target: str | int | None = None) -> tuple[Stage, ...]:
+        """The stages whose instructions the target image's history holds: the target and the stages it is
+        built ``FROM``, oldest first (an image or ``scratch`` ends the chain)."""
+        out = [self.target(target)]
+        while out[-1].base_stage is not None:
+            out.append(self.stages[out[-1].base_stage])
+        return tuple(reversed(out))
+
+    def step_instruction(self, label: str | None, index: int, total: int) -> Instruction | None:
+        """The instruction a BuildKit step ``[label index/total]`` stands for.
+
+        BuildKit numbers the steps of a stage that make filesystem operations (``RUN``, ``COPY``, ``ADD``,
+        ``WORKDIR``), plus the ``FROM`` when it pulls an image (not ``scratch``, not another stage);
+        ``ENV``, ``ARG``, ``USER``... are not steps (BuildKit 0.8; later versions number every
+        instruction, which ``total`` tells apart).
+        """
+        stage = self.stage_by_label(label)
+        if stage is None:
+            return None
+        body = stage.instructions[1:]
+        steps = [i for i in body if i.keyword in STEP_KEYWORDS]
+        from_step = stage.base_stage is None and stage.base.lower() != SCRATCH
+        for candidates in ((stage.instructions[0], *steps) if from_step else tuple(steps),
+                           (stage.instructions[0], *body) if from_step else tuple(body)):
+            if len(candidates) == total and 1 <= index <= total:
+                return candidates[index - 1]
+        return None
+
+    def history_instructions(self, created_by: Sequence[str], target: str | None = None) -> list[Instruction | None]:
+        """The instruction each history entry of the target image came from (None: the base image's).
+
+        ``created_by``: the image config's history lines, oldest first, all of them or only those of
+        filesystem layers. Aligned from the newest entry backwards with the instructions of ``chain``,
+        by the keyword each history line starts with (``RUN``, ``COPY``, ``ENV``...; the classic builder's
+        ``/bin/sh -c #(nop) COPY`` and ``/bin/sh -c`` forms too): instructions that wrote no history entry
+        (``ARG``, or any metadata instruction when only layers are given) are skipped; entries left when
+        the chain is used up belong to the base image.
+        """
+        chain = [i for s in self.chain(target) for i in s.instructions[1:]]
+        out: list[Instruction | None] = [None] * len(created_by)
+        j = len(chain) - 1
+        for h in range(len(created_by) - 1, -1, -1):
+            keyword = history_keyword(created_by[h])
+            while j >= 0 and chain[j].keyword != keyword:
+                j -= 1
+            if j < 0:
+                break
+            out[h] = chain[j]
+            j -= 1
+        return out
+
+    def stage_of(self, instruction: Instruction) -> Stage | None:
+        return None if instruction.stage_index is None else self.stages[instruction.stage_index]
+
+    def copy_source(self, instruction: Instruction) -> str | None:
+        """Where a ``COPY --from`` / ``ADD --from`` takes its bytes: the stage's label, or the image reference."""
+        ref = instruction.flag("from")
+        if ref is None or instruction.stage_index is None:
+            return None
+        found = _stage_index(self.stages, ref, instruction.stage_index)
+        return self.stages[found].label if found is not None else ref
 
     def context_copies(self, stage: int | None = None) -> tuple[Instruction, ...]:
         """``COPY``/``ADD`` instructions that read the build context (no ``--from``) in ``stage`` (default: all)."""
@@ -279,3 +351,18 @@ def expand(word: str, scope: Mapping[str, str]) -> str:
         return value
 
     return _VAR.sub(one, word)
+
+
+def history_keyword(created_by: str) -> str:
+    """The instruction keyword a history ``created_by`` line starts with (upper case; ``RUN`` for shell lines).
+
+    BuildKit writes ``RUN /bin/sh -c x # buildkit``, ``RUN |2 A=1 B=2 /bin/sh -c x``, ``COPY a b # buildkit``,
+    ``ENV K=v``, ``EXPOSE map[80/tcp:{}]``; the classic builder ``/bin/sh -c #(nop)  COPY file:... in /``
+    and ``/bin/sh -c x``.
+    """
+    words = (created_by or "").split()
+    if words[:3] == ["/bin/sh", "-c", "#(nop)"]:
+        return words[3].upper() if len(words) > 3 else ""
+    if words[:1] == ["/bin/sh"]:
+        return "RUN"
+    return words[0].upper() if words else ""

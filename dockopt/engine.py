@@ -470,3 +470,38 @@ def copy_from_image(image: str, path: str) -> bytes:
     finally:
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError, requests.exceptions.RequestException):
             container.remove(force=True, v=True)
+
+
+# --- BuildKit sessions ----------------------------------------------------------------------
+
+
+def open_session(headers: Mapping[str, str | Sequence[str]]) -> Any:
+    """``POST /session`` upgraded to h2c: the connected socket, on which the engine is the gRPC client.
+
+    The connection is the SDK's own (unix socket, TCP, TLS or ssh, whatever ``DOCKER_HOST`` or the
+    context says); the upgrade is written and its answer read here byte by byte, so no byte the
+    engine sends after ``101 Switching Protocols`` is left in an HTTP reader's buffer.
+    """
+    a: Any = api()
+    url = a._url("/session")
+    with engine_errors("opening a BuildKit session"):
+        conn = a.get_adapter(url).get_connection(url)._get_conn()
+        conn.connect()
+        sock = conn.sock
+        lines = [f"POST {url[len(a.base_url):]} HTTP/1.1", "Host: docker", "Upgrade: h2c", "Connection: Upgrade",
+                 "Content-Length: 0"]
+        for key, value in headers.items():
+            lines += [f"{key}: {v}" for v in ([value] if isinstance(value, str) else value)]
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            chunk = sock.recv(1)
+            if not chunk:
+                break
+            head += chunk
+    status = head.split(b"\r\n", 1)[0].decode(errors="replace")
+    if " 101 " not in status + " ":
+        sock.close()
+        raise EngineError(f"the engine refused a BuildKit session: {status or 'connection closed'}",
+                          hint="secret mounts need an engine with BuildKit (Docker 18.09 or later)")
+    return sock

