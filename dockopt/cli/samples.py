@@ -88,13 +88,14 @@ def run(args: argparse.Namespace) -> int:
     saved = headlines(table)
     if saved:
         print("naive → optimised (default runtime base):\n  " + "\n  ".join(saved))
-    print("\nnext:")
     built = table[table["status"].isin(["built", "healthy"])]
-    if len(built):
-        print(f"  dockopt analyze {built['image'].iloc[0]}     where that image's bytes went, secrets, packages")
-    print("  dockopt report -o reports   notebooks → reports/index.html, the whole story at a glance")
+    steps = [(f"dockopt analyze {built['image'].iloc[0]}", "where that image's bytes went: waste, secrets, packages")
+             ] if len(built) else []
+    steps.append(("dockopt report -o reports", "notebooks → reports/index.html, the whole story at a glance"))
     if failed:
-        print(f"  {failed} image(s) failed: see the note column above; `dockopt doctor` checks the setup")
+        steps.append(("dockopt doctor", f"{failed} image(s) failed (see the note column): is the setup complete?"))
+    width = max(len(command) for command, _ in steps)
+    print("\nnext:\n" + "\n".join(f"  {command:<{width}}  {why}" for command, why in steps))
     return 1 if failed else 0
 
 
