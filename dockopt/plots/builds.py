@@ -31,6 +31,40 @@ def build_timeline(steps: pd.DataFrame, *, title: str = "Build steps", dockerfil
     return fig
 
 
+def build_timelines(steps: pd.DataFrame, *, by: str = "run", title: str = "Build steps",
+                    dockerfile_only: bool = True) -> go.Figure:
+    """One timeline per value of ``by`` (e.g. a cold build and its warm rebuild), stacked on one shared
+    seconds axis so their lengths compare at a glance; each starts at its own first step.
+
+    ``steps``: ``BuildResult.steps`` of each build, concatenated with a ``by`` column naming the build.
+    """
+    from plotly.subplots import make_subplots
+
+    df = steps[steps["dockerfile_step"]] if dockerfile_only else steps
+    df = df.dropna(subset=["started", "completed"])
+    runs = list(dict.fromkeys(df[by]))
+    if not runs:
+        return build_timeline(df, title=title)
+    counts = [int((df[by] == run).sum()) for run in runs]
+    walls = {run: (part["completed"].max() - part["started"].min()).total_seconds()
+             for run, part in df.groupby(by, sort=False)}
+    fig = make_subplots(rows=len(runs), cols=1, shared_xaxes=True, vertical_spacing=0.12,
+                        row_heights=[c / sum(counts) for c in counts],
+                        subplot_titles=[f"{run}: {walls[run]:.1f} s" for run in runs])
+    shown: set[bool] = set()
+    for row, run in enumerate(runs, start=1):
+        for trace in build_timeline(df[df[by] == run]).data:
+            cached = trace.name == "cached"
+            trace.update(legendgroup=trace.name, showlegend=cached not in shown)
+            shown.add(cached)
+            fig.add_trace(trace, row=row, col=1)
+        fig.update_yaxes(autorange="reversed", automargin=True, row=row, col=1)
+    fig.update_xaxes(title_text="seconds since the build's first step started", row=len(runs), col=1)
+    fig.update_layout(title=title, barmode="overlay", height=max(320, 30 * sum(counts) + 90 * len(runs) + 80),
+                      margin={"l": 10, "r": 10, "t": 70, "b": 40})
+    return fig
+
+
 def cache_scenarios(runs: pd.DataFrame, *, title: str = "Rebuild cost by change") -> go.Figure:
     """Grouped bars from ``experiments.cache_scenarios``: wall seconds per scenario, one colour per variant."""
     fig = go.Figure()

@@ -9,6 +9,7 @@ conclusion as the notebook recorded them (``story.recorded_story``), and the sta
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import re
@@ -170,6 +171,25 @@ def _theme_key(stem: str) -> str:
     return stem.split("--", 1)[0]
 
 
+def _default_parameters(nb: Any) -> dict[str, Any]:
+    """The literal values a notebook's ``parameters`` cell assigns (what a run without ``-p`` used)."""
+    import ast
+
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            values: dict[str, Any] = {}
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                return {}
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    with contextlib.suppress(ValueError):
+                        values[node.targets[0].id] = ast.literal_eval(node.value)
+            return values
+    return {}
+
+
 def index_entries(output_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Each entry is one report in ``output_dir`` (an HTML file with its executed notebook under
     ``_executed/``): name, theme, stack, title, question, headlines, conclusions, stand-ins, run time."""
@@ -183,7 +203,7 @@ def index_entries(output_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
         nb = nbformat.read(executed, as_version=4)
         story = recorded_story(nb)
         papermill = nb.metadata.get("papermill") or {}
-        params = papermill.get("parameters") or {}
+        params = {**_default_parameters(nb), **(papermill.get("parameters") or {})}
         bases = recorded_bases(nb)
         entries.append({
             "name": executed.stem, "href": f"{executed.stem}.html", "theme": _theme_key(executed.stem),
