@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..units import human_seconds
 from ._common import add_json_option, print_table
@@ -18,7 +19,8 @@ def run(args: argparse.Namespace) -> int:
         df = bases.catalog(args.references or None)
         print_table(df, None if args.json else _CATALOG, as_json=args.json)
         return 0
-    df = bases.ensure(args.references or None, progress=not args.quiet and not args.json)
+    # tqdm's bar redraws one line: on a terminal that is progress, in a log file it is noise
+    df = bases.ensure(args.references or None, progress=not args.quiet and not args.json and sys.stderr.isatty())
     if args.json:
         print_table(df, as_json=True)
         return 0
