@@ -62,6 +62,26 @@ class Report:
     headlines: tuple[str, ...] = ()  # "node-express: 1.09 GB → 152 MB, 86.1 % smaller", as recorded
 
 
+def _kernel_manager_class() -> type:
+    """A kernel manager that gives the kernel CurveZMQ keys when its kernelspec supports them.
+
+    ipykernel 7 warns on stderr about every kernel talking plain TCP ("susceptible to
+    eavesdropping"); with keys the channels are encrypted and ``dockopt report`` prints no such
+    warning per report. Kernels that declare no support start as before (``auto``).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    if "transport_encryption" not in AsyncKernelManager.class_trait_names():  # older jupyter_client
+        return AsyncKernelManager
+
+    class EncryptedKernelManager(AsyncKernelManager):
+        transport_encryption = CaselessStrEnum(["disabled", "auto", "required"], default_value="auto",
+                                               config=True)
+
+    return EncryptedKernelManager
+
+
 def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[str], *,
             parameters: Mapping[str, Any] | None = None, timeout_s: int = 1800) -> Any:
     """Run ``notebook`` (papermill, so a ``parameters`` cell can be overridden) into ``executed_path``."""
@@ -76,7 +96,8 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
     try:
         return papermill.execute_notebook(str(src), str(executed_path), parameters=dict(parameters or {}),
                                           cwd=str(src.parent.resolve()), kernel_name="python3",
-                                          progress_bar=False, execution_timeout=timeout_s, log_output=False)
+                                          progress_bar=False, execution_timeout=timeout_s, log_output=False,
+                                          kernel_manager_class=_kernel_manager_class())
     except PapermillExecutionError as exc:
         raise ReportError(f"{src.name}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}",
                           hint=f"open {executed_path} to see the failing cell") from exc

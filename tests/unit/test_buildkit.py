@@ -121,3 +121,7 @@ def test_cold_and_warm_timelines_share_one_seconds_axis():
     assert {t.xaxis for t in cached} == {"x2"}  # the rebuild ran none: every bar is a cache hit
     assert fig.layout.xaxis.matches == "x2" or fig.layout.xaxis2.matches == "x"
     assert sum(t.showlegend for t in fig.data) == 2
+    # each panel lists its steps in the order they started, whatever their cache state
+    timed = cold[cold["dockerfile_step"]].dropna(subset=["started"]).sort_values("started", kind="stable")
+    assert [label.split("] ", 1)[1] for label in fig.layout.yaxis.categoryarray] == \
+        [i[:60] for i in timed["instruction"]]
