@@ -177,3 +177,14 @@ def test_doctor_names_a_registry_that_does_not_answer(monkeypatch):
     monkeypatch.setenv(doctor.REGISTRY_ENV, "127.0.0.1:9")  # discard port: nothing listens there
     status, found, fix = doctor._local_registry()
     assert status == "warn" and found.startswith("127.0.0.1:9: ") and doctor.REGISTRY_ENV in fix
+
+
+def test_build_samples_tells_its_progress_through_a_callback():
+    """What cannot be built here still moves the count: one `skipped` event per image, with the reason."""
+    from dockopt import experiments
+
+    events: list = []
+    table = experiments.build_samples(["dotnet-webapi"], on_progress=events.append, progress=False)
+    assert [(e.index, e.total, e.phase) for e in events] == [(1, 2, "skipped"), (2, 2, "skipped")]
+    assert events[0].build == "naive" and "mcr.microsoft.com/dotnet/sdk" in events[0].note
+    assert list(table["status"]) == ["skipped", "skipped"] and table["healthy_s"].isna().all()
