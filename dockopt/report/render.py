@@ -251,8 +251,9 @@ def write_index(output_dir: str | os.PathLike[str]) -> Path:
     for e in entries:
         e["conclusions_html"] = [markdown2html(text) for text in e["conclusions"]]
         e["took"] = human_seconds(e["duration_s"]) if e["duration_s"] is not None else ""
+        question_html = re.sub(r"^<p>|</p>\s*$", "", markdown2html(e["question"]).strip())
         theme = themes.setdefault(e["theme"], {"key": e["theme"], "title": e["title"], "question": e["question"],
-                                               "reports": []})
+                                               "question_html": question_html, "reports": []})
         theme["reports"].append(e)
     stacks = list(dict.fromkeys(e["stack"] for e in entries if e["stack"]))
     glance = [{"stack": stack, "cells": [next(({"href": e["href"], "headline": e["headlines"][0]}
