@@ -239,6 +239,11 @@ def index_entries(output_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return entries
 
 
+def _beyond(subject: str, stack: str) -> str:
+    """What a headline's subject says beyond its stack: "node-express, rebuild after a source edit" → the rest."""
+    return subject[len(stack):].lstrip(" ,:") if subject.startswith(stack) else subject
+
+
 def write_index(output_dir: str | os.PathLike[str]) -> Path:
     """Write ``<output_dir>/index.html``, the front page of every report in the folder: a glance
     table (stack × theme, headline figures), then per theme its question and one card per stack
@@ -255,18 +260,25 @@ def write_index(output_dir: str | os.PathLike[str]) -> Path:
         theme = themes.setdefault(e["theme"], {"key": e["theme"], "title": e["title"], "question": e["question"],
                                                "question_html": question_html, "reports": []})
         theme["reports"].append(e)
-    stacks = list(dict.fromkeys(e["stack"] for e in entries if e["stack"]))
-    glance = [{"stack": stack, "cells": [next(({"href": e["href"], "headline": e["headlines"][0]}
-                                               for e in t["reports"] if e["stack"] == stack and e["headlines"]), None)
-                                         for t in themes.values()]}
-              for stack in stacks]
+    # at a glance: stack x theme, only themes and stacks that recorded a headline
+    glance_themes = [t for t in themes.values() if any(e["headlines"] for e in t["reports"])]
+    for t in glance_themes:
+        t["short"] = re.split(r"(?<=\?)\s|:\s", t["title"], maxsplit=1)[0]
+    glance = []
+    for stack in dict.fromkeys(e["stack"] for e in entries if e["stack"]):
+        cells = [next(({"href": e["href"], "headline": e["headlines"][0],
+                        "what": _beyond(str(e["headlines"][0].get("subject", "")), stack)}
+                       for e in t["reports"] if e["stack"] == stack and e["headlines"]), None)
+                 for t in glance_themes]
+        if any(cells):
+            glance.append({"stack": stack, "cells": cells})
     standins: dict[str, str] = {}
     for e in entries:
         standins.update({s["reference"]: s["recipe"] for s in e["standins"]})
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATE_DIR)), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     page = env.get_template("landing.html.j2").render(
-        themes=list(themes.values()), glance=glance, standins=standins, count=len(entries),
+        themes=list(themes.values()), glance_themes=glance_themes, glance=glance, standins=standins, count=len(entries),
         made=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"))
     path = Path(output_dir) / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
