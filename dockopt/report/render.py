@@ -229,7 +229,7 @@ def index_entries(output_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
         entries.append({
             "name": executed.stem, "href": f"{executed.stem}.html", "theme": _theme_key(executed.stem),
             "stack": str(params.get("sample_name") or ""), "parameters": dict(params),
-            "title": story.title or executed.stem, "question": story.question,
+            "title": story.title or _theme_key(executed.stem), "question": story.question,
             "headlines": list(story.headlines), "conclusions": list(story.conclusions),
             "standins": [{"reference": ref, "recipe": b.get("recipe") or "stand-in"}
                          for ref, b in bases.items() if b.get("standin")],

@@ -176,6 +176,9 @@ def test_the_index_is_a_landing_page_grouped_by_theme_and_stack(tmp_path, chromi
     assert "At a glance" in page and "Offline stand-ins" in page and "node 24 from npm on buildpack-deps" in page
     assert "<strong>86 % smaller</strong>" in page  # the conclusion's Markdown, rendered
     assert "This report records no headline" in page
+    glance = page[page.index('<table class="glance">'):page.index("</table>")]
+    assert "60_plain" not in glance and ">10_stack</a>" in glance  # a theme without headlines has no column
+    assert glance.count("<tr><th>") == 3 and "<th>go-api</th>" in glance and "<th>java</th>" in glance
     seen = report.check_index(index)
     assert seen.reports_shown == 3 and seen.headlines_shown == 2
     assert seen.broken_links == () and seen.external_resources == 0
