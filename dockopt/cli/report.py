@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
         raise DockoptError("no notebooks to render", hint="name them, or run from the repository root")
     table = report.render_all(notebooks, args.output, parameters=kv(args.parameter, "parameter"),
                               on_progress=_progress)
-    print_table(table, ["report", "duration_s", "html_bytes", "standins"])
+    print_table(table, ["report", "duration_s", "headlines"])
     print(f"\nindex: {Path(args.output) / 'index.html'}  (the front page: every report's question, "
           "headline figures and conclusion; opens offline)")
     return 0
