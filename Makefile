@@ -5,9 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 DOCKOPT := $(BIN)/dockopt
 
-.PHONY: all test lint suite setup venv engine system bases samples report unit integration notebooks bench clean-reports
+.PHONY: all test lint suite setup venv engine system bases samples report unit integration notebooks bench clean-reports \
+	doctor
 
 all: setup samples report          ## set everything up, build every sample, render the reports
+	@echo
+	@echo "make all: done. Open reports/index.html in any browser (offline): each report's question, headline"
+	@echo "figures and conclusion. Next: \`.venv/bin/jupyter lab notebooks/\` to explore; \`.venv/bin/dockopt doctor\`"
+	@echo "checks the setup; \`.venv/bin/dockopt analyze IMAGE\` takes any image apart."
 
 test: lint suite                   ## lint, then set everything up (test extras too) and run the whole suite
 
@@ -37,13 +42,16 @@ engine:                            ## make a Docker Engine answer (installs dock
 	./scripts/ensure-engine.sh
 
 bases: venv engine                 ## provide every base image: local, pulled, or an offline stand-in
-	$(DOCKOPT) bases ensure -q
+	$(DOCKOPT) bases ensure
 
-samples: venv                      ## build every sample both ways and smoke-test each image
-	$(DOCKOPT) samples build --smoke -q
+samples: venv                      ## build every sample both ways and smoke-test each image (one line per step)
+	$(DOCKOPT) samples build --smoke
 
 report: venv                       ## execute notebooks/*.ipynb into reports/*.html (offline, self-contained)
 	$(DOCKOPT) report -o reports
+
+doctor: venv                       ## is this machine ready? engine, BuildKit, bases, registries, tools; what to do
+	$(DOCKOPT) doctor
 
 unit: venv
 	$(BIN)/python -m pytest -p no:cacheprovider tests/unit

@@ -90,6 +90,7 @@ class EngineInfo:
     os: str
     arch: str
     storage_driver: str
+    root_dir: str = ""  # where the engine keeps images and build cache (on the engine's machine)
 
 
 def info() -> EngineInfo:
@@ -97,7 +98,8 @@ def info() -> EngineInfo:
         v = api().version()
         i = api().info()
     return EngineInfo(server_version=v.get("Version", "?"), api_version=v.get("ApiVersion", "?"),
-                      os=v.get("Os", "?"), arch=v.get("Arch", "?"), storage_driver=i.get("Driver", "?"))
+                      os=v.get("Os", "?"), arch=v.get("Arch", "?"), storage_driver=i.get("Driver", "?"),
+                      root_dir=i.get("DockerRootDir", ""))
 
 
 # --- images -------------------------------------------------------------------------------

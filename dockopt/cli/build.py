@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..units import human_bytes, human_seconds
-from ._common import kv, print_table
+from ._common import add_json_option, kv, print_table
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -16,7 +16,7 @@ def run_build(args: argparse.Namespace) -> int:
                    labels=kv(args.label, "label"), progress=not args.quiet)
     steps = result.steps if args.all_steps else result.dockerfile_steps
     if args.json:
-        print(steps.to_json(orient="records", date_format="iso"))
+        print_table(steps, as_json=True)
         return 0
     print_table(steps, ["stage", "index", "total", "instruction", "cached", "duration_s"])
     print(f"\n{result.ref}: {human_bytes(result.size_bytes)}, {human_seconds(result.wall_s)}, "
@@ -28,6 +28,9 @@ def run_layers(args: argparse.Namespace) -> int:
     from ..image import layers
 
     df = layers(args.image)
+    if args.json:
+        print_table(df, as_json=True)
+        return 0
     print_table(df, ["layer", "size_bytes", "empty", "instruction"])
     print(f"\ntotal {human_bytes(int(df['size_bytes'].sum()))} in {int((~df['empty']).sum())} layers")
     return 0
@@ -43,10 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--label", action="append", metavar="KEY=VALUE")
     s.add_argument("--no-cache", action="store_true")
     s.add_argument("--all-steps", action="store_true", help="include BuildKit's internal steps")
-    s.add_argument("--json", action="store_true", help="print the steps as JSON records")
+    add_json_option(s, "the steps")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=run_build)
 
     s = sub.add_parser("layers", help="one row per layer of an image")
     s.add_argument("image")
+    add_json_option(s, "the layers")
     s.set_defaults(func=run_layers)

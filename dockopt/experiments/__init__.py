@@ -18,14 +18,22 @@ attributes), so ``report.provenance`` can say which were offline stand-ins.
 from __future__ import annotations
 
 from .bases import base_matrix, service_targets
-from .builds import BUILD_STATUSES, build_matrix, build_sample, build_samples, smoke_sample
+from .builds import (
+    BUILD_STATUSES,
+    PROGRESS_PHASES,
+    SampleProgress,
+    build_matrix,
+    build_sample,
+    build_samples,
+    smoke_sample,
+)
 from .cache import SCENARIOS, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, naive_vs_optimised
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
 
-__all__ = ["BUILD_STATUSES", "FLOOR_TOLERANCE", "SCENARIOS", "SIZE_TARGETS", "Comparison", "RebuildExplanation",
-           "artefact_bytes", "base_matrix", "build_matrix", "build_sample", "build_samples", "bump_dependency",
-           "cache_scenarios", "copy_tree", "explain_cache_runs", "explain_rebuild", "explain_scenarios",
-           "measure_sizes",
-           "naive_vs_optimised", "service_targets", "smoke_sample", "touch_source"]
+__all__ = ["BUILD_STATUSES", "FLOOR_TOLERANCE", "PROGRESS_PHASES", "SCENARIOS", "SIZE_TARGETS", "Comparison",
+           "RebuildExplanation", "SampleProgress", "artefact_bytes", "base_matrix", "build_matrix", "build_sample",
+           "build_samples", "bump_dependency", "cache_scenarios", "copy_tree", "explain_cache_runs",
+           "explain_rebuild", "explain_scenarios", "measure_sizes", "naive_vs_optimised", "service_targets",
+           "smoke_sample", "touch_source"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -47,39 +49,84 @@ def smoke_sample(sample: Sample | str, image: str, *, target: str | None = None,
 
 
 BUILD_STATUSES = ("built", "healthy", "skipped", "failed")
+PROGRESS_PHASES = ("building", "built", "starting", "healthy", "skipped", "failed")
+
+
+@dataclass(frozen=True)
+class SampleProgress:
+    """What ``build_samples`` is doing now, for a caller that shows progress (``on_progress``).
+
+    ``phase``: ``building`` and ``starting`` begin a step; ``built`` (``size_bytes``, ``duration_s``:
+    the build's wall time, ``cached_steps`` of ``steps``), ``healthy`` (``duration_s``: from start to
+    the answered health check) end one; ``skipped`` / ``failed`` end the image, ``note`` says why.
+    ``index`` counts images of the matrix from 1 to ``total``.
+    """
+
+    index: int
+    total: int
+    sample: str
+    build: str
+    phase: str  # one of PROGRESS_PHASES
+    image: str | None = None
+    size_bytes: int | None = None
+    duration_s: float | None = None
+    cached_steps: int | None = None
+    steps: int | None = None
+    note: str | None = None
+
+
+def _teller(on_progress: Callable[[SampleProgress], None] | None, index: int, total: int, sample: str,
+            build: str) -> Callable[..., None]:
+    def tell(phase: str, **fields: object) -> None:
+        if on_progress is not None:
+            on_progress(SampleProgress(index, total, sample, build, phase, **fields))  # type: ignore[arg-type]
+    return tell
 
 
 def build_samples(names: Sequence[str] | None = None, *, variants: Sequence[str] | None = None,
-                  smoke: bool = False, progress: bool = True) -> pd.DataFrame:
+                  smoke: bool = False, progress: bool = True,
+                  on_progress: Callable[[SampleProgress], None] | None = None) -> pd.DataFrame:
     """Each row is one image of the samples' build matrix, built (and with ``smoke``, started).
 
     Columns: ``sample``, ``build`` (variant[-base][-target]), ``status`` (built / healthy /
-    skipped / failed), ``image``, ``size_bytes``, ``build_s``, ``note`` (why skipped or failed).
-    ``variants`` keeps only those Dockerfile roles. A failure is a row, not an exception, so one
-    broken image does not hide the others; what cannot be built here is ``skipped`` with its reason.
+    skipped / failed), ``image``, ``size_bytes``, ``build_s``, ``healthy_s`` (start to answered
+    health check, with ``smoke``), ``note`` (why skipped or failed). ``variants`` keeps only those
+    Dockerfile roles. A failure is a row, not an exception, so one broken image does not hide the
+    others; what cannot be built here is ``skipped`` with its reason. ``progress``: each build's
+    step bar; ``on_progress`` is called with a ``SampleProgress`` as each image starts and ends a phase.
     """
+    loaded = (samples_mod.load(name) for name in (names or samples_mod.names()))
+    chosen = [(sample, spec) for sample in loaded for spec in sample.builds()
+              if not variants or spec.variant in variants]
     rows = []
-    for name in names or samples_mod.names():
-        sample = samples_mod.load(name)
-        for spec in sample.builds():
-            if variants and spec.variant not in variants:
-                continue
-            row: dict[str, object] = {"sample": name, "build": spec.label, "status": "skipped", "image": None,
-                                      "size_bytes": None, "build_s": None, "note": spec.reason}
-            if spec.buildable:
-                try:
-                    result = build_sample(sample, spec.variant, spec.base, target=spec.target, progress=progress)
-                    row.update(status="built", image=result.ref, size_bytes=result.size_bytes,
-                               build_s=round(result.wall_s, 2))
-                    if smoke and spec.variant in samples_mod.VARIANTS:
-                        smoke_sample(sample, result.ref, target=spec.target)
-                        row["status"] = "healthy"
-                except NeedsRegistry as exc:
-                    row.update(status="skipped", note=exc.message)
-                except DockoptError as exc:
-                    row.update(status="failed", note=exc.message.splitlines()[0])
-            rows.append(row)
-    table = pd.DataFrame(rows, columns=["sample", "build", "status", "image", "size_bytes", "build_s", "note"])
+    for index, (sample, spec) in enumerate(chosen, start=1):
+        tell = _teller(on_progress, index, len(chosen), sample.name, spec.label)
+        row: dict[str, object] = {"sample": sample.name, "build": spec.label, "status": "skipped", "image": None,
+                                  "size_bytes": None, "build_s": None, "healthy_s": None, "note": spec.reason}
+        if spec.buildable:
+            try:
+                tell("building")
+                result = build_sample(sample, spec.variant, spec.base, target=spec.target, progress=progress)
+                row.update(status="built", image=result.ref, size_bytes=result.size_bytes,
+                           build_s=round(result.wall_s, 2))
+                tell("built", image=result.ref, size_bytes=result.size_bytes, duration_s=result.wall_s,
+                     cached_steps=result.cached_steps, steps=len(result.dockerfile_steps))
+                if smoke and spec.variant in samples_mod.VARIANTS:
+                    tell("starting", image=result.ref)
+                    started = time.monotonic()
+                    smoke_sample(sample, result.ref, target=spec.target)
+                    row.update(status="healthy", healthy_s=round(time.monotonic() - started, 2))
+                    tell("healthy", image=result.ref, duration_s=time.monotonic() - started)
+            except NeedsRegistry as exc:
+                row.update(status="skipped", note=exc.message)
+            except DockoptError as exc:
+                row.update(status="failed", note=exc.message.splitlines()[0])
+                tell("failed", image=row["image"], note=row["note"])
+        if row["status"] == "skipped":
+            tell("skipped", note=row["note"])
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=["sample", "build", "status", "image", "size_bytes", "build_s", "healthy_s",
+                                        "note"])
     table["size_bytes"] = table["size_bytes"].astype("Int64")
     return table
 

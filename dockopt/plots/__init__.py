@@ -5,10 +5,10 @@ One module per subject (builds, images, experiments, ...); every figure is impor
 
 from __future__ import annotations
 
-from .builds import build_timeline, cache_scenarios
+from .builds import build_timeline, build_timelines, cache_scenarios
 from .experiments import base_matrix
 from .images import image_diff, layer_sizes, size_comparison, size_treemap, waste_by_instruction
 from .insight import findings, stage_graph
 
-__all__ = ["base_matrix", "build_timeline", "cache_scenarios", "findings", "image_diff", "layer_sizes",
-           "size_comparison", "size_treemap", "stage_graph", "waste_by_instruction"]
+__all__ = ["base_matrix", "build_timeline", "build_timelines", "cache_scenarios", "findings", "image_diff",
+           "layer_sizes", "size_comparison", "size_treemap", "stage_graph", "waste_by_instruction"]

@@ -34,14 +34,46 @@ def check_html(html_path: str | os.PathLike[str], *, browser: str | None = None,
     path = Path(html_path).resolve()
     if not path.is_file():
         raise ReportError(f"report {str(path)!r} does not exist", hint="render it first: `dockopt report`")
+    text = path.read_text(encoding="utf-8")
+    dom = _dump_dom(path, browser=browser, budget_ms=budget_ms)
+    # Each drawn plotly figure has one root <svg class="main-svg"> that holds its plot.
+    drawn = len(re.findall(r'<div class="[^"]*\bsvg-container\b', dom))
+    return HtmlCheck(path=str(path), charts_drawn=drawn, external_resources=len(_EXTERNAL.findall(text)),
+                     plotly_inline="plotly.js v" in text or "Plotly=" in text or "define('plotly'" in text)
+
+
+def _dump_dom(path: Path, *, browser: str | None = None, budget_ms: int = 15000) -> str:
+    """The page's DOM after its scripts ran, as headless Chromium (Debian's ``chromium``) saw it."""
     exe = browser or proc.which("chromium") or proc.which("chromium-browser") or proc.which("google-chrome")
     if exe is None:
         raise ToolMissing("no Chromium to open the report with", hint="apt-get install chromium")
-    text = path.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="dockopt-chromium-") as profile:
         done = proc.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--virtual-time-budget={budget_ms}",
                          "--dump-dom", path.as_uri()], timeout=120)
-    # Each drawn plotly figure has one root <svg class="main-svg"> that holds its plot.
-    drawn = len(re.findall(r'<div class="[^"]*\bsvg-container\b', done.stdout))
-    return HtmlCheck(path=str(path), charts_drawn=drawn, external_resources=len(_EXTERNAL.findall(text)),
-                     plotly_inline="plotly.js v" in text or "Plotly=" in text or "define('plotly'" in text)
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    """What a headless browser saw on the reports' front page: one card per report, their headlines,
+    links that lead nowhere, resources it would fetch from outside."""
+
+    path: str
+    reports_shown: int
+    headlines_shown: int
+    broken_links: tuple[str, ...]
+    external_resources: int
+
+
+def check_index(index_path: str | os.PathLike[str], *, browser: str | None = None) -> IndexCheck:
+    """Open ``index.html`` in headless Chromium; count the report cards and headlines it shows, and
+    the links to reports that do not exist beside it."""
+    path = Path(index_path).resolve()
+    if not path.is_file():
+        raise ReportError(f"index {str(path)!r} does not exist", hint="render the reports first: `dockopt report`")
+    dom = _dump_dom(path, browser=browser)
+    links = set(re.findall(r'href="([^"#:]+\.html)"', dom))
+    broken = tuple(sorted(link for link in links if not (path.parent / link).is_file()))
+    return IndexCheck(path=str(path), reports_shown=len(re.findall(r'<article class="report"', dom)),
+                      headlines_shown=len(re.findall(r'<span class="figures"', dom)), broken_links=broken,
+                      external_resources=len(_EXTERNAL.findall(path.read_text(encoding="utf-8"))))

@@ -1,17 +1,20 @@
-"""Execute notebooks and write self-contained HTML reports (plotly.js inline, no CDN) plus an index.
+"""Execute notebooks and write self-contained HTML reports (plotly.js inline, no CDN) plus a landing page.
 
 Every report says which base images were offline stand-ins: the renderer reads what the
 notebook's ``report.provenance(...)`` cell recorded in its output (``provenance.recorded_bases``)
-and turns it into a banner at the top.
+and turns it into a banner at the top. ``index.html`` is the front page of every report in the
+folder: grouped by theme (notebook) and stack, each with its question, headline figures and
+conclusion as the notebook recorded them (``story.recorded_story``), and the stand-ins it used.
 """
 
 from __future__ import annotations
 
-import html
+import contextlib
+import datetime
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,9 @@ import pandas as pd
 
 from .. import engine
 from ..errors import EngineUnavailable, ReportError
+from ..units import human_seconds
 from .provenance import banner, recorded_bases
+from .story import recorded_story
 
 # plotly's own switch: JupyterLab renders the mimetype; nbconvert keeps the HTML, whose first
 # figure carries plotly.js inline (the "notebook" renderer, connected=False).
@@ -53,6 +58,28 @@ class Report:
     duration_s: float
     standins: tuple[str, ...]
     html_bytes: int
+    title: str = ""
+    headlines: tuple[str, ...] = ()  # "node-express: 1.09 GB → 152 MB, 86.1 % smaller", as recorded
+
+
+def _kernel_manager_class() -> type:
+    """A kernel manager that gives the kernel CurveZMQ keys when its kernelspec supports them.
+
+    ipykernel 7 warns on stderr about every kernel talking plain TCP ("susceptible to
+    eavesdropping"); with keys the channels are encrypted and ``dockopt report`` prints no such
+    warning per report. Kernels that declare no support start as before (``auto``).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    if "transport_encryption" not in AsyncKernelManager.class_trait_names():  # older jupyter_client
+        return AsyncKernelManager
+
+    class EncryptedKernelManager(AsyncKernelManager):
+        transport_encryption = CaselessStrEnum(["disabled", "auto", "required"], default_value="auto",
+                                               config=True)
+
+    return EncryptedKernelManager
 
 
 def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[str], *,
@@ -69,7 +96,8 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
     try:
         return papermill.execute_notebook(str(src), str(executed_path), parameters=dict(parameters or {}),
                                           cwd=str(src.parent.resolve()), kernel_name="python3",
-                                          progress_bar=False, execution_timeout=timeout_s, log_output=False)
+                                          progress_bar=False, execution_timeout=timeout_s, log_output=False,
+                                          kernel_manager_class=_kernel_manager_class())
     except PapermillExecutionError as exc:
         raise ReportError(f"{src.name}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}",
                           hint=f"open {executed_path} to see the failing cell") from exc
@@ -101,8 +129,10 @@ def render(notebook: str | os.PathLike[str], output_dir: str | os.PathLike[str] 
     started = time.monotonic()
     nb = execute(src, executed, parameters=parameters, timeout_s=timeout_s)
     size, standins = to_html(nb, out / f"{stem}.html")
+    story = recorded_story(nb)
     return Report(notebook=str(src), html_path=str(out / f"{stem}.html"), executed_path=str(executed),
-                  duration_s=time.monotonic() - started, standins=standins, html_bytes=size)
+                  duration_s=time.monotonic() - started, standins=standins, html_bytes=size, title=story.title,
+                  headlines=tuple(h.get("text", "") for h in story.headlines))
 
 
 def planned_runs(notebook: str | os.PathLike[str]) -> list[tuple[str, dict[str, Any]]]:
@@ -124,37 +154,133 @@ def planned_runs(notebook: str | os.PathLike[str]) -> list[tuple[str, dict[str, 
 
 
 def render_all(notebooks: Sequence[str | os.PathLike[str]], output_dir: str | os.PathLike[str] = "reports", *,
-               parameters: Mapping[str, Any] | None = None) -> pd.DataFrame:
+               parameters: Mapping[str, Any] | None = None,
+               on_progress: Callable[[int, int, str, Report | None], None] | None = None) -> pd.DataFrame:
     """Each row is one rendered report (``notebook``, ``report``, ``html_path``, ``duration_s``,
-    ``html_bytes``, ``standins``); writes ``index.html`` beside them. A failing notebook stops the run.
+    ``html_bytes``, ``standins``, ``headlines``); writes ``index.html`` beside them. A failing
+    notebook stops the run.
 
-    ``parameters`` override every run's values (and replace a notebook's own list of runs)."""
+    ``parameters`` override every run's values (and replace a notebook's own list of runs).
+    ``on_progress(index, total, name, report)`` is called before each report (``report`` None) and
+    after it (the ``Report``)."""
     try:
         engine.info()
     except EngineUnavailable as exc:
         raise ReportError("reports build real images, and no Docker Engine answers", hint=exc.hint) from exc
+    planned = [(nb, name, params) for nb in notebooks
+               for name, params in ([(Path(nb).stem, {})] if parameters else planned_runs(nb))]
     reports = []
-    for nb in notebooks:
-        runs = [(Path(nb).stem, {})] if parameters else planned_runs(nb)
-        for name, params in runs:
-            reports.append(render(nb, output_dir, parameters={**params, **dict(parameters or {})}, name=name))
+    for index, (nb, name, params) in enumerate(planned, start=1):
+        if on_progress is not None:
+            on_progress(index, len(planned), name, None)
+        done = render(nb, output_dir, parameters={**params, **dict(parameters or {})}, name=name)
+        reports.append(done)
+        if on_progress is not None:
+            on_progress(index, len(planned), name, done)
     table = pd.DataFrame([{"notebook": Path(r.notebook).name, "report": Path(r.html_path).stem,
                            "html_path": r.html_path, "duration_s": round(r.duration_s, 1),
-                           "html_bytes": r.html_bytes, "standins": ", ".join(r.standins)} for r in reports])
-    write_index(table, output_dir)
+                           "html_bytes": r.html_bytes, "standins": ", ".join(r.standins),
+                           "headlines": "; ".join(r.headlines)} for r in reports],
+                         columns=["notebook", "report", "html_path", "duration_s", "html_bytes", "standins",
+                                  "headlines"])
+    write_index(output_dir)
     return table
 
 
-def write_index(table: pd.DataFrame, output_dir: str | os.PathLike[str]) -> Path:
-    rows = "".join(
-        f"<tr><td><a href='{html.escape(Path(str(path)).name)}'>{html.escape(str(name))}</a></td>"
-        f"<td>{duration_s:.0f} s</td><td>{html.escape(str(standins)) or 'none'}</td></tr>"
-        for path, name, duration_s, standins in zip(table["html_path"], table["report"], table["duration_s"],
-                                                    table["standins"]))
-    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>dockopt reports</title>"
-            "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.3em 1em;text-align:left}</style></head>"
-            "<body><h1>dockopt reports</h1><table><tr><th>report</th><th>run time</th>"
-            f"<th>offline stand-ins used</th></tr>{rows}</table></body></html>")
+def _theme_key(stem: str) -> str:
+    """The notebook a report came from: ``10_stack--go-api`` → ``10_stack``."""
+    return stem.split("--", 1)[0]
+
+
+def _default_parameters(nb: Any) -> dict[str, Any]:
+    """The literal values a notebook's ``parameters`` cell assigns (what a run without ``-p`` used)."""
+    import ast
+
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            values: dict[str, Any] = {}
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                return {}
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    with contextlib.suppress(ValueError):
+                        values[node.targets[0].id] = ast.literal_eval(node.value)
+            return values
+    return {}
+
+
+def index_entries(output_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Each entry is one report in ``output_dir`` (an HTML file with its executed notebook under
+    ``_executed/``): name, theme, stack, title, question, headlines, conclusions, stand-ins, run time."""
+    import nbformat
+
+    out = Path(output_dir)
+    entries = []
+    for executed in sorted((out / "_executed").glob("*.ipynb")):
+        if not (out / f"{executed.stem}.html").is_file():
+            continue
+        nb = nbformat.read(executed, as_version=4)
+        story = recorded_story(nb)
+        papermill = nb.metadata.get("papermill") or {}
+        params = {**_default_parameters(nb), **(papermill.get("parameters") or {})}
+        bases = recorded_bases(nb)
+        entries.append({
+            "name": executed.stem, "href": f"{executed.stem}.html", "theme": _theme_key(executed.stem),
+            "stack": str(params.get("sample_name") or ""), "parameters": dict(params),
+            "title": story.title or _theme_key(executed.stem), "question": story.question,
+            "headlines": list(story.headlines), "conclusions": list(story.conclusions),
+            "standins": [{"reference": ref, "recipe": b.get("recipe") or "stand-in"}
+                         for ref, b in bases.items() if b.get("standin")],
+            "upstream": [ref for ref, b in bases.items() if not b.get("standin")],
+            "duration_s": papermill.get("duration"),
+        })
+    return entries
+
+
+def _beyond(subject: str, stack: str) -> str:
+    """What a headline's subject says beyond its stack: "node-express, rebuild after a source edit" → the rest."""
+    return subject[len(stack):].lstrip(" ,:") if subject.startswith(stack) else subject
+
+
+def write_index(output_dir: str | os.PathLike[str]) -> Path:
+    """Write ``<output_dir>/index.html``, the front page of every report in the folder: a glance
+    table (stack × theme, headline figures), then per theme its question and one card per stack
+    with headlines, conclusion and the stand-ins it used. Self-contained, no scripts."""
+    import jinja2
+    from nbconvert.filters import markdown2html
+
+    entries = index_entries(output_dir)
+    themes: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        e["conclusions_html"] = [markdown2html(text) for text in e["conclusions"]]
+        e["took"] = human_seconds(e["duration_s"]) if e["duration_s"] is not None else ""
+        question_html = re.sub(r"^<p>|</p>\s*$", "", markdown2html(e["question"]).strip())
+        theme = themes.setdefault(e["theme"], {"key": e["theme"], "title": e["title"], "question": e["question"],
+                                               "question_html": question_html, "reports": []})
+        theme["reports"].append(e)
+    # at a glance: stack x theme, only themes and stacks that recorded a headline
+    glance_themes = [t for t in themes.values() if any(e["headlines"] for e in t["reports"])]
+    for t in glance_themes:
+        t["short"] = re.split(r"(?<=\?)\s|:\s", t["title"], maxsplit=1)[0]
+    glance = []
+    for stack in dict.fromkeys(e["stack"] for e in entries if e["stack"]):
+        cells = [next(({"href": e["href"], "headline": e["headlines"][0],
+                        "what": _beyond(str(e["headlines"][0].get("subject", "")), stack)}
+                       for e in t["reports"] if e["stack"] == stack and e["headlines"]), None)
+                 for t in glance_themes]
+        if any(cells):
+            glance.append({"stack": stack, "cells": cells})
+    standins: dict[str, str] = {}
+    for e in entries:
+        standins.update({s["reference"]: s["recipe"] for s in e["standins"]})
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATE_DIR)), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    page = env.get_template("landing.html.j2").render(
+        themes=list(themes.values()), glance_themes=glance_themes, glance=glance, standins=standins, count=len(entries),
+        made=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"))
     path = Path(output_dir) / "index.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path

@@ -128,3 +128,25 @@ def test_smoke_fails_in_bounded_time_and_still_removes_the_container(docker_engi
         experiments.smoke_sample(wrong, tag, timeout_s=3)
     assert time.monotonic() - started < 15
     assert _containers_of(result.image_id) == []
+
+
+def test_samples_build_says_what_it_does_per_image_and_ends_with_a_human_summary(docker_engine, built_images,
+                                                                                  capsys):
+    """`dockopt samples build --smoke`: stderr has one line per phase of each image (building, built,
+    starting, healthy), stdout the table in human units, the naive → optimised saving and what next."""
+    from dockopt.cli import main
+
+    sample = samples.load("go-api")
+    built_images += [samples.image_tag(sample, "naive"), samples.image_tag(sample, "optimised", "scratch")]
+    assert main(["samples", "build", "go-api", "--variant", "naive", "--variant", "optimised", "--smoke"]) == 0
+    out, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if line.startswith("[")]
+    naive = [line.split(": ", 1)[1] for line in lines if line.startswith("[1/5] go-api naive: ")]
+    assert [text.split(" ")[0] for text in naive] == ["building", "built", "starting", "healthy:"], err
+    assert "MB in " in naive[1] and " s" in naive[1]
+    assert len(lines) == 5 * 4  # five images, four phases each
+    assert "5 images in " in out and "5 healthy" in out and "0 failed" in out
+    saving = next(line.strip() for line in out.splitlines() if line.strip().startswith("go-api: "))
+    assert " MB → " in saving and saving.endswith("% smaller"), saving
+    assert "dockopt analyze " in out and "reports/index.html" in out
+    assert "size_bytes" not in out and " MB " in out  # human units, not byte counts

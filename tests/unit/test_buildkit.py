@@ -100,3 +100,28 @@ def test_no_cache_build_runs_its_steps_again():
     steps = buildkit.read_build_stream(messages("from_local_cold")).steps
     run = steps[steps["instruction"].str.startswith("RUN ")].iloc[0]
     assert not run["cached"] and run["duration_s"] > 0
+
+
+def test_cold_and_warm_timelines_share_one_seconds_axis():
+    """The quickstart's chart: a recorded cold build and its cached rebuild, one panel each."""
+    import pandas as pd
+
+    from dockopt import plots
+
+    cold = buildkit.read_build_stream(messages("multistage_cold")).steps
+    warm = buildkit.read_build_stream(messages("multistage_cached")).steps
+    fig = plots.build_timelines(pd.concat([cold.assign(run="cold"), warm.assign(run="warm")]), by="run")
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0].startswith("cold: ") and titles[1].startswith("warm: ")
+    cold_s, warm_s = (float(t.split(": ")[1].removesuffix(" s")) for t in titles)
+    assert cold_s > warm_s
+    executed = [t for t in fig.data if t.name == "executed"]
+    cached = [t for t in fig.data if t.name == "cached"]
+    assert executed and cached and all(t.xaxis == "x" for t in executed)  # the cold build ran steps
+    assert {t.xaxis for t in cached} == {"x2"}  # the rebuild ran none: every bar is a cache hit
+    assert fig.layout.xaxis.matches == "x2" or fig.layout.xaxis2.matches == "x"
+    assert sum(t.showlegend for t in fig.data) == 2
+    # each panel lists its steps in the order they started, whatever their cache state
+    timed = cold[cold["dockerfile_step"]].dropna(subset=["started"]).sort_values("started", kind="stable")
+    assert [label.split("] ", 1)[1] for label in fig.layout.yaxis.categoryarray] == \
+        [i[:60] for i in timed["instruction"]]

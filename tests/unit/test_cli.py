@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -61,3 +62,129 @@ def test_samples_build_reports_what_cannot_be_built_here_as_skipped(capsys):
     out = capsys.readouterr().out
     assert out.count("skipped") >= 2 and "needs registry access for mcr.microsoft.com/dotnet/sdk" in out
     assert "0 built, 0 healthy" in out and "0 failed" in out
+
+
+# --- printing: human units, --json, --version, closed pipes -------------------------------------
+
+PAYLOADS = os.path.join(os.path.dirname(__file__), "..", "fixtures", "analysis", "payloads.tar")
+
+
+def test_tables_show_sizes_and_times_in_human_units_aligned():
+    from dockopt.cli._common import format_table
+
+    rows = [{"reference": "node:24-bookworm", "size_bytes": 1_080_000_000, "duration_s": 83.2, "cached": True},
+            {"reference": "scratch", "size_bytes": None, "duration_s": 0.42, "cached": False}]
+    lines = format_table(rows).splitlines()
+    assert lines[0].split() == ["reference", "size", "duration", "cached"]
+    assert "1.08 GB" in lines[1] and "1 min 23 s" in lines[1] and "yes" in lines[1]
+    assert "–" in lines[2] and "0.42 s" in lines[2] and "no" in lines[2]
+    # text left-aligned, numbers right-aligned: every size ends in the same column
+    assert lines[1].index("node") == lines[2].index("scratch") == 0
+    ends = {line.index(cell) + len(cell) for line, cell in zip(lines, ("size", "1.08 GB", "–"), strict=True)}
+    assert len(ends) == 1
+
+
+def test_a_column_whose_bare_name_is_taken_keeps_its_unit_word():
+    from dockopt.cli._common import format_table
+
+    head = format_table([{"build": "naive", "build_s": 3.0, "size_bytes": 5}]).splitlines()[0].split("  ")
+    assert [h.strip() for h in head if h.strip()] == ["build", "build time", "size"]
+
+
+def test_long_text_is_cut_to_the_terminal_width_but_never_numbers():
+    from dockopt.cli._common import format_table
+
+    rows = [{"note": "x" * 200, "size_bytes": 1_500_000}]
+    cut = format_table(rows, width=60).splitlines()
+    assert max(len(line) for line in cut) <= 60 and cut[1].endswith("1.5 MB") and "…" in cut[1]
+    assert "x" * 200 in format_table(rows)  # into a pipe nothing is cut
+
+
+def test_json_keeps_raw_numbers(capsys):
+    assert main(["samples", "build", "dotnet-webapi", "-q", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in rows] == ["skipped", "skipped"]
+    assert rows[0]["size_bytes"] is None and "mcr.microsoft.com/dotnet/sdk" in rows[0]["note"]
+    assert main(["samples", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {r["name"] for r in listed} >= {"node-express", "go-api"} and isinstance(listed[0]["port"], int)
+
+
+@pytest.mark.parametrize("command", [["engine"], ["layers", "x"], ["build", "."], ["bases", "catalog"],
+                                     ["samples", "list"], ["doctor"]])
+def test_every_table_command_of_this_area_takes_json(command):
+    with pytest.raises(SystemExit) as info:
+        main([*command, "--help"])
+    assert info.value.code == 0
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dockopt {version('dockopt')}"
+
+
+@pytest.mark.parametrize("argv", [["analyze", PAYLOADS, "--no-scanners"], ["samples", "list"],
+                                  ["samples", "build", "dotnet-webapi", "-q"]])
+def test_a_closed_pipe_ends_quietly_like_a_unix_tool(argv):
+    """`dockopt analyze IMG | head`: the reader is gone before dockopt writes; no traceback, status 141."""
+    child = subprocess.Popen([sys.executable, "-m", "dockopt.cli", *argv], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # like `head` exiting before the first line arrives
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 141, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err and err == ""
+
+
+def test_a_broken_pipe_elsewhere_is_not_hidden(monkeypatch):
+    """Only a closed stdout ends quietly: a BrokenPipeError from, say, a socket still surfaces."""
+    import dockopt.cli as cli
+
+    def boom(argv):
+        raise BrokenPipeError("socket")
+
+    monkeypatch.setattr(cli, "_run", boom)
+    monkeypatch.setattr(cli, "_stdout_closed", lambda: False)
+    with pytest.raises(BrokenPipeError):
+        cli.main([])
+
+
+def test_doctor_without_an_engine_says_what_to_do_and_exits_1(tmp_path):
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    done = subprocess.run([sys.executable, "-m", "dockopt.cli", "doctor", "--offline"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "make engine" in done.stdout and "not ready: fix engine" in done.stdout
+    assert "Traceback" not in done.stderr
+    as_json = subprocess.run([sys.executable, "-m", "dockopt.cli", "doctor", "--offline", "--json"],
+                             capture_output=True, text=True, env=env, timeout=120)
+    report = json.loads(as_json.stdout)
+    assert as_json.returncode == 1 and report["ready"] is False
+    engine = next(c for c in report["checks"] if c["name"] == "engine")
+    assert engine["status"] == "fail" and engine["blocking"] and "make engine" in engine["fix"]
+    # the programs are still checked without an engine: the venv has hadolint and dive
+    tools = {c["name"]: c["status"] for c in report["checks"]}
+    assert tools["hadolint"] == "ok" and tools["dive"] == "ok"
+
+
+def test_doctor_names_a_registry_that_does_not_answer(monkeypatch):
+    from dockopt import doctor
+
+    monkeypatch.setenv(doctor.REGISTRY_ENV, "127.0.0.1:9")  # discard port: nothing listens there
+    status, found, fix = doctor._local_registry()
+    assert status == "warn" and found.startswith("127.0.0.1:9: ") and doctor.REGISTRY_ENV in fix
+
+
+def test_build_samples_tells_its_progress_through_a_callback():
+    """What cannot be built here still moves the count: one `skipped` event per image, with the reason."""
+    from dockopt import experiments
+
+    events: list = []
+    table = experiments.build_samples(["dotnet-webapi"], on_progress=events.append, progress=False)
+    assert [(e.index, e.total, e.phase) for e in events] == [(1, 2, "skipped"), (2, 2, "skipped")]
+    assert events[0].build == "naive" and "mcr.microsoft.com/dotnet/sdk" in events[0].note
+    assert list(table["status"]) == ["skipped", "skipped"] and table["healthy_s"].isna().all()

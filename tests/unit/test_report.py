@@ -119,3 +119,66 @@ def test_provenance_reads_the_bases_from_what_the_notebook_built():
     used = report.bases_used(Built(("node:24-bookworm", "scratch")), runs, "alpine:3.20", [Built(("busybox:1.35",))])
     assert used == ("node:24-bookworm", "scratch", "golang:1.23-bookworm", "alpine:3.20", "busybox:1.35")
     assert report.bases_used(pd.DataFrame({"size_bytes": [1]})) == ()
+
+
+STORY_CELL = """\
+from dockopt import report
+report.headline(sample_name, 1_091_800_000, 152_300_000)
+report.conclusion(f"The optimised **{sample_name}** image is **86 % smaller**: `npm ci --omit=dev` on distroless.")"""
+STANDIN_CELL = f"""\
+from IPython.display import display
+display({{{report.PROVENANCE_MIME!r}: {{"bases": [{{"reference": "node:24-bookworm", "standin": True,
+          "recipe": "node 24 from npm on buildpack-deps"}}]}}, "text/plain": "bases"}}, raw=True)"""
+
+
+def test_headline_says_the_change_in_human_units():
+    assert report.Headline("node-express", 1_091_800_000, 152_300_000).text == \
+        "node-express: 1.09 GB → 152 MB, 86.1 % smaller"
+    slower = report.Headline("go-api", 2.0, 3.0, unit="seconds", labels=("cold", "warm"))
+    assert slower.text == "go-api: 2.00 s → 3.00 s, 50.0 % slower (cold → warm)" and slower.change == -0.5
+    with pytest.raises(Exception, match="headline unit 'metres'"):
+        report.headline("x", 1, 2, unit="metres")
+
+
+def test_notebooks_record_headline_and_conclusion_for_the_index(tmp_path):
+    nb = write_notebook(tmp_path / "00_story.ipynb", "# Markdown cell stand-in", STORY_CELL,
+                        parameters="sample_name = 'node-express'")
+    parsed = nbformat.read(nb, as_version=4)
+    parsed.cells.insert(0, nbformat.v4.new_markdown_cell(
+        "# Quickstart: what does a multi-stage build buy?\n\n**Question.** How much smaller is the\n"
+        "optimised image?\n\nBoth are built for real."))
+    nbformat.write(parsed, nb)
+    rendered = report.render(nb, tmp_path / "out")
+    assert rendered.title == "Quickstart: what does a multi-stage build buy?"
+    assert rendered.headlines == ("node-express: 1.09 GB → 152 MB, 86.1 % smaller (naive → optimised)",)
+    story = report.recorded_story(nbformat.read(rendered.executed_path, as_version=4))
+    assert story.question == "How much smaller is the optimised image?"
+    assert story.conclusions == ("The optimised **node-express** image is **86 % smaller**: "
+                                 "`npm ci --omit=dev` on distroless.",)
+    html = (tmp_path / "out" / "00_story.html").read_text()
+    assert "86.1 % smaller" in html  # the reader of the report sees the same sentence
+
+
+def test_the_index_is_a_landing_page_grouped_by_theme_and_stack(tmp_path, chromium):
+    out = tmp_path / "reports"
+    nb = write_notebook(tmp_path / "10_stack.ipynb", STORY_CELL, STANDIN_CELL, parameters="sample_name = 'x'")
+    for name in ("go-api", "java"):
+        report.render(nb, out, parameters={"sample_name": name}, name=f"10_stack--{name}")
+    plain = write_notebook(tmp_path / "60_plain.ipynb", "1 + 1")
+    report.render(plain, out)
+    index = report.write_index(out)
+    entries = {e["name"]: e for e in report.index_entries(out)}
+    assert set(entries) == {"10_stack--go-api", "10_stack--java", "60_plain"}
+    assert entries["10_stack--java"]["stack"] == "java" and entries["10_stack--java"]["theme"] == "10_stack"
+    assert entries["10_stack--java"]["standins"] == [{"reference": "node:24-bookworm",
+                                                      "recipe": "node 24 from npm on buildpack-deps"}]
+    page = index.read_text()
+    assert "At a glance" in page and "Offline stand-ins" in page and "node 24 from npm on buildpack-deps" in page
+    assert "<strong>86 % smaller</strong>" in page  # the conclusion's Markdown, rendered
+    assert "This report records no headline" in page
+    glance = page[page.index('<table class="glance">'):page.index("</table>")]
+    assert "60_plain" not in glance and ">10_stack</a>" in glance  # a theme without headlines has no column
+    assert glance.count("<tr><th>") == 3 and "<th>go-api</th>" in glance and "<th>java</th>" in glance
+    seen = report.check_index(index)
+    assert seen.reports_shown == 3 and seen.headlines_shown == 2
+    assert seen.broken_links == () and seen.external_resources == 0
