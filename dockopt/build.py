@@ -14,7 +14,7 @@ import os
 import tarfile
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -138,13 +138,17 @@ def _resolve(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str]
 
 def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = "Dockerfile", *,
           target: str | None = None, build_args: Mapping[str, str] | None = None, tag: str | None = None,
-          no_cache: bool = False, labels: Mapping[str, str] | None = None, progress: bool = True) -> BuildResult:
+          no_cache: bool = False, labels: Mapping[str, str] | None = None, progress: bool = True,
+          cache_from: Sequence[str] = ()) -> BuildResult:
     """Build ``context`` with BuildKit and record every step.
 
     Raises ``ContextNotFound`` / ``DockerfileNotFound`` for missing inputs, ``DockerfileError``
     (with path and line) for a Dockerfile BuildKit cannot parse or plan, ``NeedsRegistry`` when a
     base image is neither local nor pullable, and ``BuildFailed`` (failing step, instruction,
     last log lines) when a step fails.
+
+    ``cache_from``: images whose cache metadata BuildKit may reuse, e.g. one pushed with the build
+    arg ``BUILDKIT_INLINE_CACHE=1`` (the engine pulls what it needs from their registry).
     """
     ctx, df = _resolve(context, dockerfile)
     inside = df.is_relative_to(ctx)
@@ -159,6 +163,7 @@ def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = 
         "buildargs": dict(build_args or {}) or None,
         "labels": dict(labels or {}) or None,
         "nocache": "1" if no_cache else None,
+        "cachefrom": list(cache_from) or None,
         "rm": "1",
         "forcerm": "1",
         "pull": None,  # never --pull: local stand-ins must win over an unreachable registry

@@ -190,7 +190,8 @@ def parse_platform(text: str | None) -> tuple[str, str, str | None]:
     """``os/arch[/variant]`` → (os, arch, variant); ``BadReference`` for anything else."""
     parts = (text or DEFAULT_PLATFORM).strip().split("/")
     if len(parts) not in (2, 3) or not all(parts):
-        raise BadReference(f"{text!r} is not a platform", hint="write OS/ARCH[/VARIANT], e.g. linux/amd64 or linux/arm/v7")
+        raise BadReference(f"{text!r} is not a platform",
+                           hint="write OS/ARCH[/VARIANT], e.g. linux/amd64 or linux/arm/v7")
     return parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
@@ -205,7 +206,8 @@ def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
 def docker_credentials(registry: str, config_path: str | os.PathLike[str] | None = None) -> tuple[str, str] | None:
     """(username, password) for ``registry`` from the Docker CLI's config (``$DOCKER_CONFIG`` or
     ``~/.docker/config.json``): ``auths`` entries, else its ``credHelpers`` / ``credsStore`` helper."""
-    path = Path(config_path) if config_path else Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker") / "config.json"
+    folder = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    path = Path(config_path) if config_path else folder / "config.json"
     try:
         cfg = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -422,7 +424,8 @@ class Registry:
             if pick is None:
                 offered = sorted({e.platform or "?" for e in entries if not _is_attestation(e)})
                 raise ManifestNotFound(f"{ref}: no manifest for platform {'/'.join(p for p in want if p)}",
-                                       hint=f"platforms there: {', '.join(offered) or 'none'}; pick one with --platform")
+                                       hint=f"platforms there: {', '.join(offered) or 'none'}; "
+                                            "pick one with --platform")
             chosen_platform = pick.platform
             body, media_type, digest = self.manifest_raw(ref.repository, pick.digest)
         else:

@@ -8,6 +8,8 @@
 - ``base_matrix``: the optimised Dockerfile on each runtime base the sample declares.
 - ``service_targets``: each service ``--target`` of a multi-service sample.
 - ``measure_sizes``: naive vs optimised bytes against the size targets and the floor.
+- ``transfer``: push / pull through a registry, compressed bytes per layer, layer sharing;
+  ``ci_cold_runner``: a fresh CI runner's build with no cache vs ``cache_from`` a registry image.
 
 Every result names the base images its builds resolved (``bases`` columns, ``base_images``
 attributes), so ``report.provenance`` can say which were offline stand-ins.
@@ -20,8 +22,10 @@ from .bases import base_matrix, service_targets
 from .builds import BUILD_STATUSES, build_matrix, build_sample, build_samples, smoke_sample
 from .cache import SCENARIOS, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, naive_vs_optimised
+from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
 
-__all__ = ["BUILD_STATUSES", "FLOOR_TOLERANCE", "SCENARIOS", "SIZE_TARGETS", "Comparison", "artefact_bytes",
+__all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "Transfer", "ci_cold_runner", "pushed_name", "transfer",
+            "FLOOR_TOLERANCE", "SCENARIOS", "SIZE_TARGETS", "Comparison", "artefact_bytes",
            "base_matrix", "build_matrix", "build_sample", "build_samples", "bump_dependency", "cache_scenarios",
            "copy_tree", "measure_sizes", "naive_vs_optimised", "service_targets", "smoke_sample", "touch_source"]

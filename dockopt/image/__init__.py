@@ -32,7 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["CHANGES", "FILE_COLUMNS", "GO_BUILDINFO", "IMAGE_LAYER_COLUMNS", "KINDS", "OPAQUE_MARKER",
            "WHITEOUT_PREFIX", "CapturePolicy", "CaptureSink", "FileTable", "ImageContents", "LayerInfo", "as_table",
            "files",
-           "instruction_of", "layers", "read_archive", "read_bytes", "read_engine_image", "read_image", "resolve_source", "SOURCES"]
+           "instruction_of", "layers", "read_archive", "read_bytes", "read_engine_image", "read_image",
+           "resolve_source", "SOURCES"]
 
 
 SOURCES = ("auto", "engine", "archive", "registry")

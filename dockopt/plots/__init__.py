@@ -8,6 +8,8 @@ from __future__ import annotations
 from .builds import build_timeline, cache_scenarios
 from .experiments import base_matrix
 from .images import image_diff, layer_sizes, size_comparison, size_treemap, waste_by_instruction
+from .shipping import cold_runner, transfer
 
-__all__ = ["base_matrix", "build_timeline", "cache_scenarios", "image_diff", "layer_sizes", "size_comparison",
+__all__ = ["base_matrix", "build_timeline", "cache_scenarios", "cold_runner", "transfer",
+            "image_diff", "layer_sizes", "size_comparison",
            "size_treemap", "waste_by_instruction"]
