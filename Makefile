@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DOCKOPT := $(BIN)/dockopt
 
-.PHONY: all test lint suite setup venv engine system bases samples report unit integration notebooks bench clean-reports
+.PHONY: all test lint suite setup venv engine registry system bases samples report unit integration notebooks bench clean-reports
 
 all: setup samples report          ## set everything up, build every sample, render the reports
 
@@ -36,13 +36,16 @@ system:
 engine:                            ## make a Docker Engine answer (installs docker.io on Debian as root)
 	./scripts/ensure-engine.sh
 
+registry:                          ## make a registry answer at $$DOCKOPT_REGISTRY (default 127.0.0.1:5000; installs docker-registry)
+	./scripts/ensure-registry.sh
+
 bases: venv engine                 ## provide every base image: local, pulled, or an offline stand-in
 	$(DOCKOPT) bases ensure -q
 
 samples: venv                      ## build every sample both ways and smoke-test each image
 	$(DOCKOPT) samples build --smoke -q
 
-report: venv                       ## execute notebooks/*.ipynb into reports/*.html (offline, self-contained)
+report: venv registry              ## execute notebooks/*.ipynb into reports/*.html (offline, self-contained)
 	$(DOCKOPT) report -o reports
 
 unit: venv

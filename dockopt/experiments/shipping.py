@@ -259,4 +259,5 @@ def ci_cold_runner(sample: Sample | str, *, registry: str | None = None, variant
             rows.append({"scenario": "cache_from (inline cache)", "status": "skipped", "note": exc.message})
         ok, why = registry_cache_export_support()
         rows.append({"scenario": "registry cache export", "status": "measured" if ok else "skipped", "note": why})
-    return pd.DataFrame(rows, columns=COLD_RUNNER_COLUMNS)
+    out = pd.DataFrame(rows, columns=COLD_RUNNER_COLUMNS)
+    return out.astype({"steps_executed": "Int64", "steps_cached": "Int64"})
