@@ -5,8 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DOCKOPT := $(BIN)/dockopt
 
-.PHONY: all test lint suite setup venv engine system bases samples report unit integration notebooks bench clean-reports \
-	doctor
+.PHONY: all test lint suite setup venv engine registry system bases samples report unit integration notebooks bench \
+	clean-reports doctor
 
 all: setup samples report          ## set everything up, build every sample, render the reports
 	@echo
@@ -41,13 +41,16 @@ system:
 engine:                            ## make a Docker Engine answer (installs docker.io on Debian as root)
 	./scripts/ensure-engine.sh
 
+registry:                          ## make a registry answer at $$DOCKOPT_REGISTRY (default 127.0.0.1:5000; installs docker-registry)
+	./scripts/ensure-registry.sh
+
 bases: venv engine                 ## provide every base image: local, pulled, or an offline stand-in
 	$(DOCKOPT) bases ensure
 
 samples: venv                      ## build every sample both ways and smoke-test each image (one line per step)
 	$(DOCKOPT) samples build --smoke
 
-report: venv                       ## execute notebooks/*.ipynb into reports/*.html (offline, self-contained)
+report: venv registry              ## execute notebooks/*.ipynb into reports/*.html (offline, self-contained)
 	$(DOCKOPT) report -o reports
 
 doctor: venv                       ## is this machine ready? engine, BuildKit, bases, registries, tools; what to do

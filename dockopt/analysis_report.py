@@ -275,7 +275,8 @@ class AnalysisReport:
 
 def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", build: Any = None,
                    scanners: bool = True, stream: Iterable[bytes] | None = None,
-                   meanwhile: Callable[[ImageContents, DiveMetrics], None] | None = None) -> AnalysisReport:
+                   meanwhile: Callable[[ImageContents, DiveMetrics], None] | None = None,
+                   platform: str | None = None) -> AnalysisReport:
     """Read ``image`` (reference or archive) once and run every analysis on it.
 
     ``build``: the ``BuildResult`` that made the image, or a parsed ``Dockerfile`` (``(Dockerfile, target)``),
@@ -284,10 +285,11 @@ def analyze_report(image: str | os.PathLike[str], *, source: str = "auto", build
     ``stream``: an engine save stream of ``image`` opened already (``dockopt analyze`` does).
     ``meanwhile``: work on the image to do before the secrets scan is waited for (the command
     line writes dive's JSON there, while a worker may still be scanning).
+    ``platform``: ``os/arch[/variant]`` of a registry image index (default linux/amd64).
     """
     scan = SecretScan() if scanners else None
     contents = read_image(image, source=source, capture=combined_capture if scanners else None, stream=stream,
-                          on_capture=scan.add if scan is not None else None)
+                          on_capture=scan.add if scan is not None else None, platform=platform)
     table = contents.entries
     dive = dive_metrics(table, [info.size_bytes for info in contents.layer_info])
     instructions = [info.instruction for info in contents.layer_info]

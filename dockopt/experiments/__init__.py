@@ -8,7 +8,7 @@
 - ``base_matrix``: the optimised Dockerfile on each runtime base the sample declares.
 - ``service_targets``: each service ``--target`` of a multi-service sample.
 - ``measure_sizes``: naive vs optimised bytes against the size targets and the floor.
-- ``explain_rebuild``: why a rebuild missed the cache (which input changed, and what ran because of it).
+__all__ = [
 
 Every result names the base images its builds resolved (``bases`` columns, ``base_images``
 attributes), so ``report.provenance`` can say which were offline stand-ins.
@@ -30,10 +30,12 @@ from .builds import (
 from .cache import SCENARIOS, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, naive_vs_optimised
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
+from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
 
-__all__ = ["BUILD_STATUSES", "FLOOR_TOLERANCE", "PROGRESS_PHASES", "SCENARIOS", "SIZE_TARGETS", "Comparison",
-           "RebuildExplanation", "SampleProgress", "artefact_bytes", "base_matrix", "build_matrix", "build_sample",
-           "build_samples", "bump_dependency", "cache_scenarios", "copy_tree", "explain_cache_runs",
-           "explain_rebuild", "explain_scenarios", "measure_sizes", "naive_vs_optimised", "service_targets",
-           "smoke_sample", "touch_source"]
+__all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "PROGRESS_PHASES", "SCENARIOS",
+           "SIZE_TARGETS", "Comparison", "RebuildExplanation", "SampleProgress", "Transfer", "artefact_bytes",
+           "base_matrix", "build_matrix", "build_sample", "build_samples", "bump_dependency", "cache_scenarios",
+           "ci_cold_runner", "copy_tree", "explain_cache_runs", "explain_rebuild", "explain_scenarios",
+           "measure_sizes", "naive_vs_optimised", "pushed_name", "service_targets", "smoke_sample", "touch_source",
+           "transfer"]

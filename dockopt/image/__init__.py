@@ -32,24 +32,48 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["CHANGES", "FILE_COLUMNS", "GO_BUILDINFO", "IMAGE_LAYER_COLUMNS", "KINDS", "OPAQUE_MARKER",
            "WHITEOUT_PREFIX", "CapturePolicy", "CaptureSink", "FileTable", "ImageContents", "LayerInfo", "as_table",
            "files",
-           "instruction_of", "layers", "read_archive", "read_bytes", "read_engine_image", "read_image"]
+           "instruction_of", "layers", "read_archive", "read_bytes", "read_engine_image", "read_image",
+           "resolve_source", "SOURCES"]
+
+
+SOURCES = ("auto", "engine", "archive", "registry")
+
+
+def resolve_source(image_or_archive: str | os.PathLike[str], source: str = "auto") -> str:
+    """Where ``read_image`` reads from: ``auto`` takes an existing path as an archive, a reference
+    naming its registry with a port or as ``localhost`` (``127.0.0.1:5000/app:1``) as a registry
+    image, and anything else as an engine image."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    if source != "auto":
+        return source
+    if is_archive_path(image_or_archive):
+        return "archive"
+    from ..registry import names_registry
+
+    return "registry" if names_registry(str(image_or_archive)) else "engine"
 
 
 def read_image(image_or_archive: str | os.PathLike[str], *, source: str = "auto",
                capture: CapturePolicy | None = None, stream: Iterable[bytes] | None = None,
-               on_capture: CaptureSink | None = None) -> ImageContents:
-    """Read an image from the engine or from an archive / OCI layout (``source``: auto|engine|archive).
+               on_capture: CaptureSink | None = None, platform: str | None = None) -> ImageContents:
+    """Read an image from the engine, an archive / OCI layout, or a registry (``source``:
+    auto|engine|archive|registry; see ``resolve_source`` for ``auto``).
 
-    ``auto`` takes an existing path as an archive and anything else as an image reference.
-    Raises ``ImageNotFound`` for an unknown reference, ``ArchiveError`` for a bad archive.
-    ``capture``: which files' contents to keep; ``on_capture``: told about each as it is read.
-    ``stream``: an already opened engine save stream for the reference (see ``read_engine_image``).
+    Raises ``ImageNotFound`` for an unknown reference, ``ArchiveError`` for a bad archive, and the
+    registry errors of ``dockopt.registry``. ``capture``: which files' contents to keep;
+    ``on_capture``: told about each as it is read. ``stream``: an already opened engine save stream
+    for the reference (see ``read_engine_image``). ``platform``: ``os/arch[/variant]`` picked from
+    a registry's image index (default linux/amd64).
     """
-    if source not in ("auto", "engine", "archive"):
-        raise ValueError(f"source must be auto, engine or archive, not {source!r}")
-    if source == "archive" or (source == "auto" and is_archive_path(image_or_archive)):
+    where = resolve_source(image_or_archive, source)
+    if where == "archive":
         return read_archive(image_or_archive, capture=capture, on_capture=on_capture)
     ref = str(image_or_archive)
+    if where == "registry":
+        from .remote import read_registry_image
+
+        return read_registry_image(ref, platform=platform, capture=capture, on_capture=on_capture)
     if not ref or ref.strip() != ref:
         raise ImageNotFound(f"{ref!r} is not an image reference")
     return read_engine_image(ref, capture=capture, stream=stream, on_capture=on_capture)

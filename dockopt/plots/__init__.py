@@ -9,6 +9,8 @@ from .builds import build_timeline, build_timelines, cache_scenarios
 from .experiments import base_matrix
 from .images import image_diff, layer_sizes, size_comparison, size_treemap, waste_by_instruction
 from .insight import findings, stage_graph
+from .shipping import cold_runner, transfer
 
-__all__ = ["base_matrix", "build_timeline", "build_timelines", "cache_scenarios", "findings", "image_diff",
-           "layer_sizes", "size_comparison", "size_treemap", "stage_graph", "waste_by_instruction"]
+__all__ = ["base_matrix", "build_timeline", "build_timelines", "cache_scenarios", "cold_runner", "findings",
+           "image_diff", "layer_sizes", "size_comparison", "size_treemap", "stage_graph", "transfer",
+           "waste_by_instruction"]

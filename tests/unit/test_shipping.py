@@ -1,0 +1,50 @@
+"""Shipping without an engine: where images go in the registry, and the charts drawn from tables
+recorded from a real run (notebooks/70_shipping, monorepo and go-api on Engine 20.10, Debian's
+docker-registry 2.8 on 127.0.0.1:5000)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dockopt import plots
+from dockopt.experiments import COLD_RUNNER_SCENARIOS, pushed_name
+
+# experiments.transfer("monorepo").images, recorded (the columns the chart reads)
+IMAGES = pd.DataFrame({
+    "image": ["ns/monorepo:optimised-frontend", "ns/monorepo:optimised-api", "ns/monorepo:optimised-worker"],
+    "size_bytes": [27755521, 5873816, 54191385], "compressed_bytes": [11108578, 2561303, 19767482],
+    "new_bytes": [11108578, 2561303, 11877394], "shared_bytes": [0, 0, 7890088],
+    "push_s": [0.10, 0.22, 0.16], "pull_s": [0.28, 0.15, 0.33], "fetch_s": [0.32, 0.04, 0.36]})
+# experiments.ci_cold_runner("go-api"), recorded
+RUNS = pd.DataFrame({
+    "scenario": list(COLD_RUNNER_SCENARIOS), "status": ["measured", "measured", "skipped"],
+    "wall_s": [82.71, 123.56, None], "steps_executed": pd.array([6, 6, None], dtype="Int64"),
+    "steps_cached": pd.array([1, 1, None], dtype="Int64"),
+    "note": [None, "cache from 127.0.0.1:5000/ns/go-api:ci-cache",
+             "Engine 20.10.24+dfsg1 (API 1.41): the build API has cachefrom but no cache export; "
+             "`type=registry,mode=max` needs buildx or buildctl with a BuildKit session"]})
+
+
+def test_pushed_names_keep_the_repository_path_under_the_registry():
+    assert pushed_name("dockopt-sample/go-api:optimised", "127.0.0.1:5000") == \
+        "127.0.0.1:5000/dockopt-sample/go-api:optimised"
+    assert pushed_name("node", "reg:5000") == "reg:5000/node:latest"
+    assert pushed_name("127.0.0.1:5000/team/app:1", "other:5000") == "other:5000/team/app:1"
+    assert pushed_name("gcr.io/distroless/static-debian12:nonroot", "r:1") == "r:1/distroless/static-debian12:nonroot"
+
+
+def test_transfer_chart_stacks_new_and_reused_bytes():
+    fig = plots.transfer(IMAGES)
+    names = [t.name for t in fig.data]
+    assert names[:3] == ["in the engine (uncompressed)", "pushed: new layers", "pushed: reused from an earlier image"]
+    reused = fig.data[2]
+    assert list(reused.base) == list(IMAGES["new_bytes"] / 1e6)  # stacked on the new bytes
+    assert {"push", "pull (bases present)", "download all layers"} <= set(names)
+
+
+def test_cold_runner_chart_shows_skipped_scenarios_with_their_reason():
+    fig = plots.cold_runner(RUNS)
+    measured = fig.data[0]
+    assert list(measured.x) == ["no cache", "cache_from (inline cache)"]
+    assert "6 ran, 1 cached" in measured.text[0]
+    assert any("no cache export" in a.text.replace("<br>", " ") for a in fig.layout.annotations)
