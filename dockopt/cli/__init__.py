@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "bases": "bases",
     "samples": "samples",
     "report": "report",
+    "exercise": "exercise",
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
+import dataclasses
 import fnmatch
 import functools
 import inspect
@@ -379,6 +380,16 @@ def append_comment(path: Path, text: str) -> None:
 # --- the check -----------------------------------------------------------------------------------------
 
 
+def not_graded(ex: Exercise, folder: str | os.PathLike[str], reason: str, *, short: str | None = None,
+               learner: str | None = None) -> sc.Scorecard:
+    """The scorecard of a folder that could not be graded (no Dockerfile, a failed build): every criterion
+    failed, not measured because of ``short`` (default: the first line of ``reason``), ``reason`` in
+    ``build_error``."""
+    rows = [sc.row(c, sc.not_measured(short or reason.splitlines()[0])) for c in ex.criteria]
+    return sc.Scorecard(exercise=ex.name, title=ex.title, path=str(folder), learner=learner or Path(folder).name,
+                        image=None, build_error=reason, build_s=None, check_s=0.0, bases=(), criteria=sc.frame(rows))
+
+
 def check(exercise: Exercise | str, path: str | os.PathLike[str] | None = None, *, learner: str | None = None,
           keep: bool = False, progress: bool = True) -> sc.Scorecard:
     """Grade the Dockerfile in ``path`` (default: the current directory) against ``exercise``.
@@ -403,10 +414,8 @@ def check(exercise: Exercise | str, path: str | os.PathLike[str] | None = None, 
             try:
                 result = _build(ex, work, tag, secret_dir, token, progress)
             except (BuildFailed, DockerfileError, DockerfileNotFound, NeedsRegistry) as exc:
-                rows = [sc.row(c, sc.not_measured("the Dockerfile did not build")) for c in ex.criteria]
-                return sc.Scorecard(exercise=ex.name, title=ex.title, path=str(folder), learner=who, image=None,
-                                    build_error=str(exc), build_s=None, check_s=round(time.monotonic() - started, 2),
-                                    bases=(), criteria=sc.frame(rows))
+                card = not_graded(ex, folder, str(exc), short="the Dockerfile did not build", learner=who)
+                return dataclasses.replace(card, check_s=round(time.monotonic() - started, 2))
             created.append(tag)
 
             def build_again(edited_tag: str) -> BuildResult:

@@ -45,7 +45,7 @@ def limit_text(c: Criterion) -> str:
     if c.kind == "layers":
         return f"≤ {_plural(c.threshold, 'layer')}"
     if c.kind == "health":
-        return f"within {human_seconds(c.threshold)}"
+        return f"within {c.threshold:g} s"
     return {"non_root": "not root", "healthcheck": "defined", "files_present": "all present"}.get(c.kind, "none")
 
 
@@ -123,7 +123,7 @@ class Scorecard:
 
     def verdict(self) -> str:
         if self.build_error is not None:
-            return "not graded: the Dockerfile did not build"
+            return "not graded: " + str(self.criteria["detail"].iloc[0] if len(self.criteria) else self.build_error)
         if self.passed:
             return f"passed: all {self.n_criteria} criteria"
         n = self.n_criteria - self.n_passed
@@ -159,6 +159,13 @@ class Scorecard:
     def _repr_html_(self) -> str:
         return scorecard_html(self)
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Scorecard:
+        """A scorecard back from ``to_record`` (e.g. one recorded from a real check)."""
+        fields = {k: record[k] for k in ("exercise", "title", "path", "learner", "image", "build_error", "build_s",
+                                         "check_s")}
+        return cls(**fields, bases=tuple(record.get("bases") or ()), criteria=frame(record["criteria"]))
+
     def to_record(self) -> dict[str, Any]:
         """The scorecard as plain data (JSON-ready)."""
         import json
@@ -189,20 +196,23 @@ def scorecard_html(card: Scorecard) -> str:
     if card.build_error is not None:
         error = (f'<pre style="background:{FAIL_TINT};border-left:4px solid {FAIL_COLOUR};padding:8px;'
                  f'white-space:pre-wrap">{e(card.build_error)}</pre>')
+    # Explicit alignment and borders: notebook front ends restyle bare tables (JupyterLab right-aligns cells).
+    cell = "text-align:left;vertical-align:top;padding:4px 8px;border:none"
     cells = []
     for r in card.criteria.to_dict("records"):
         tint, mark = (PASS_TINT, "✔ pass") if r["passed"] else (FAIL_TINT, "✘ fail")
         colour = PASS_COLOUR if r["passed"] else FAIL_COLOUR
-        cells.append(f'<tr style="background:{tint}"><td style="color:{colour};font-weight:600;white-space:nowrap">'
-                     f'{mark}</td><td>{e(str(r["title"]))}<br><code style="color:#57606a">{e(str(r["criterion"]))}'
-                     f'</code></td><td style="white-space:nowrap"><strong>{e(str(r["shown"]))}</strong></td>'
-                     f'<td style="white-space:nowrap">{e(str(r["limit"]))}</td></tr>')
+        cells.append(f'<tr style="background:{tint};border-top:2px solid #fff">'
+                     f'<td style="{cell};color:{colour};font-weight:600;white-space:nowrap">{mark}</td>'
+                     f'<td style="{cell}">{e(str(r["title"]))}<br><code style="color:#57606a">{e(str(r["criterion"]))}'
+                     f'</code></td><td style="{cell};white-space:nowrap"><strong>{e(str(r["shown"]))}</strong></td>'
+                     f'<td style="{cell};white-space:nowrap">{e(str(r["limit"]))}</td></tr>')
         if not r["passed"]:
             detail = (f'<div style="color:#57606a;word-break:break-all">{e(str(r["detail"]))}</div>'
                       if r["detail"] else "")
-            cells.append(f'<tr style="background:{tint}"><td></td><td colspan="3">{detail}'
-                         f'<div><strong>hint:</strong> {e(str(r["hint"]))}</div></td></tr>')
-    table = ('<table style="border-collapse:collapse;width:100%"><thead><tr style="text-align:left">'
-             '<th></th><th>criterion</th><th>measured</th><th>limit</th></tr></thead><tbody>'
-             + "".join(cells) + "</tbody></table>")
+            cells.append(f'<tr style="background:{tint}"><td style="{cell}"></td><td style="{cell}" colspan="3">'
+                         f'{detail}<div><strong>hint:</strong> {e(str(r["hint"]))}</div></td></tr>')
+    table = (f'<table style="border-collapse:collapse;width:100%"><thead><tr>'
+             f'<th style="{cell}"></th><th style="{cell}">criterion</th><th style="{cell}">measured</th>'
+             f'<th style="{cell}">limit</th></tr></thead><tbody>' + "".join(cells) + "</tbody></table>")
     return head + error + table + "</div>"
