@@ -355,7 +355,8 @@ class _Facts:
         if not edited.is_file():
             return sc.not_measured(f"{c.edit} is not in your folder: the check appends a comment to it to see "
                                    "what a source edit reruns")
-        append_comment(edited, "edited by dockopt exercise check")
+        # A new text every time: an edit BuildKit has seen before (an earlier check) would be a cache hit.
+        append_comment(edited, f"edited by dockopt exercise check {_random.token_hex(8)}")
         tag = self.tag + "-edited"
         try:
             again = self.build_again(tag)
@@ -365,16 +366,16 @@ class _Facts:
         return measure_rebuild(c, again.dockerfile_steps)
 
 
-_COMMENT = {".py": "#", ".sh": "#", ".toml": "#", ".txt": "#", ".yaml": "#", ".yml": "#", ".conf": "#",
-            ".html": "<!-- -->", ".vue": "<!-- -->", ".css": "/* */"}
+_COMMENT = {".py": ("#", ""), ".sh": ("#", ""), ".toml": ("#", ""), ".txt": ("#", ""), ".yaml": ("#", ""),
+            ".yml": ("#", ""), ".conf": ("#", ""), ".html": ("<!--", " -->"), ".vue": ("<!--", " -->"),
+            ".css": ("/*", " */")}
 
 
 def append_comment(path: Path, text: str) -> None:
     """Append a one-line comment in the file's own syntax (``//`` unless its suffix says otherwise)."""
-    style = _COMMENT.get(path.suffix, "//")
-    line = f"{style[:-3]} {text} {style[-3:]}" if style.endswith(("-->", "*/")) else f"{style} {text}"
+    opening, closing = _COMMENT.get(path.suffix, ("//", ""))
     with path.open("a", encoding="utf-8") as f:
-        f.write(f"\n{line.strip()}\n")
+        f.write(f"\n{opening} {text}{closing}\n")
 
 
 # --- the check -----------------------------------------------------------------------------------------
@@ -414,7 +415,9 @@ def check(exercise: Exercise | str, path: str | os.PathLike[str] | None = None, 
             try:
                 result = _build(ex, work, tag, secret_dir, token, progress)
             except (BuildFailed, DockerfileError, DockerfileNotFound, NeedsRegistry) as exc:
-                card = not_graded(ex, folder, str(exc), short="the Dockerfile did not build", learner=who)
+                # the learner knows their folder, not the private copy the build ran in
+                reason = str(exc).replace(str(work), str(folder))
+                card = not_graded(ex, folder, reason, short="the Dockerfile did not build", learner=who)
                 return dataclasses.replace(card, check_s=round(time.monotonic() - started, 2))
             created.append(tag)
 
