@@ -35,6 +35,7 @@ from ..errors import (
     DockerfileError,
     DockerfileNotFound,
     DockoptError,
+    EngineError,
     ExerciseError,
     NeedsRegistry,
     SmokeFailed,
@@ -298,7 +299,7 @@ class _Facts:
         return compressed_size(self.tag)
 
     @functools.cached_property
-    def smoke(self) -> SmokeResult | SmokeFailed:
+    def smoke(self) -> SmokeResult | SmokeFailed | EngineError:
         from ..samples import Service
         from ..smoke import smoke
 
@@ -306,7 +307,7 @@ class _Facts:
         try:
             return smoke(self.tag, Service(name=self.ex.name, target=self.ex.target, port=self.ex.port,
                                            health_path=self.ex.health_path), timeout_s=timeout)
-        except SmokeFailed as exc:
+        except (SmokeFailed, EngineError) as exc:  # EngineError: the runtime refused to start it (no such ENTRYPOINT)
             return exc
 
     def measure(self, c: Criterion) -> sc.Measurement:
@@ -327,6 +328,10 @@ class _Facts:
             return measure_healthcheck(c, self.info.healthcheck)
         if kind == "health":
             outcome = self.smoke
+            if isinstance(outcome, EngineError):
+                said = outcome.message.split("the engine refused: ")[-1]
+                said = said.split("unable to start container process: ")[-1]  # runc's words, past its prefixes
+                return sc.Measurement(None, False, "did not start", f"the container could not start: {said}")
             if isinstance(outcome, SmokeFailed):
                 logs = [x.strip() for x in outcome.logs.strip().splitlines()[-3:]]
                 said = f"; its log ends: {' | '.join(logs)}" if logs else "; it logged nothing"
