@@ -259,8 +259,10 @@ def measure_healthcheck(c: Criterion, healthcheck: tuple[str, ...]) -> sc.Measur
 def measure_rebuild(c: Criterion, steps: Any) -> sc.Measurement:
     """``steps``: ``BuildResult.dockerfile_steps`` of the rebuild after the edit."""
     executed = steps[~steps["cached"].astype(bool)]
-    names = [f"[{(r['stage'] + ' ') if r['stage'] else ''}{r['index']}/{r['total']}] {r['instruction']}"
-             for r in executed.to_dict("records")]
+    names = []
+    for r in executed.to_dict("records"):
+        stage = f"{r['stage']} " if isinstance(r["stage"], str) and r["stage"] else ""  # None or NaN: unnamed
+        names.append(f"[{stage}{r['index']}/{r['total']}] {r['instruction']}")
     n = len(names)
     return at_most(c, n, f"{n} step" + ("" if n == 1 else "s"), ("rerun: " + "; ".join(names)) if names else "")
 

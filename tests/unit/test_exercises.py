@@ -275,11 +275,14 @@ def test_user_and_healthcheck_facts():
 
 
 def test_rebuild_steps_count_what_was_not_cached():
-    steps = pd.DataFrame({"stage": ["", "", "build"], "index": [2, 3, 4], "total": [4, 4, 4],
-                          "instruction": ["COPY . .", "RUN npm ci", "COPY src ./src"], "cached": [False, False, True]})
+    steps = pd.DataFrame({"stage": ["", None, "build", "build"], "index": [2, 3, 3, 4], "total": [4, 4, 4, 4],
+                          "instruction": ["COPY . .", "RUN npm ci", "RUN go build", "COPY src ./src"],
+                          "cached": [False, False, False, True]})
     m = grade.measure_rebuild(criterion("rebuild_steps", threshold=1.0, edit="src/app.js"), steps)
-    assert (m.value, m.passed, m.shown) == (2, False, "2 steps")
-    assert m.detail == "rerun: [2/4] COPY . .; [3/4] RUN npm ci"
+    assert (m.value, m.passed, m.shown) == (3, False, "3 steps")
+    assert m.detail == "rerun: [2/4] COPY . .; [3/4] RUN npm ci; [build 3/4] RUN go build"
+    steps["stage"] = [float("nan")] * 4  # how an unnamed stage can come back from a step table
+    assert grade.measure_rebuild(criterion("rebuild_steps", threshold=3.0, edit="x"), steps).passed
 
 
 # --- scorecards recorded from real checks ----------------------------------------------------------------
