@@ -2,9 +2,11 @@
 
 The engine keeps layers uncompressed (``docker images`` shows that size); a registry stores and
 serves them compressed, and that is what a pull downloads. ``compressed_size(image)`` streams
-``docker save`` once and gzips every layer at zlib's default level 6, the level Go's
-``gzip.DefaultCompression`` means and what the engine's push uses; Go's deflate and zlib's differ
-slightly, so this is an estimate within a few per cent of what a registry reports, without one.
+``docker save`` once and gzips every layer with zlib at level 6, the level Go's
+``gzip.DefaultCompression`` means and what the engine's push uses. Go's deflate is not zlib's:
+measured here, Go's ``compress/gzip`` at its default wrote 2.9 % more than this for
+``gcr.io/distroless/cc-debian12`` (8.83 vs 8.57 MB) and 2.5 % more for ``node:24-bookworm-slim``
+(90.5 vs 88.2 MB), so this is a slight underestimate of what a registry reports, made without one.
 A layer the archive already holds compressed (gzip or zstd) is counted as it is.
 """
 
