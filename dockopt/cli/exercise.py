@@ -39,8 +39,6 @@ def run_check(args: argparse.Namespace) -> int:
         print(json.dumps(card.to_record(), indent=2))
     else:
         print(card.to_text())
-        if args.keep and card.image:
-            print(f"kept: {card.image}")
     return 0 if card.passed else 1
 
 

@@ -436,7 +436,7 @@ def check(exercise: Exercise | str, path: str | os.PathLike[str] | None = None, 
             return sc.Scorecard(exercise=ex.name, title=ex.title, path=str(folder), learner=who,
                                 image=tag, build_error=None, build_s=round(result.wall_s, 2),
                                 check_s=round(time.monotonic() - started, 2), bases=result.base_images,
-                                criteria=sc.frame(rows))
+                                criteria=sc.frame(rows), kept=keep)
         finally:
             if not keep:
                 for t in created:

@@ -80,7 +80,8 @@ class Scorecard:
     (bytes, steps, layers, seconds, or a count of what was found), ``threshold``, ``unit``,
     ``passed``, ``shown``/``limit`` (the same in human units), ``detail`` (what was found), ``hint``.
     ``build_error``: why the Dockerfile did not build (every criterion then fails, not measured).
-    ``image``: the graded image's tag (removed after grading unless kept).
+    ``image``: the graded image's tag; ``kept``: whether it is still there (``check`` removes it unless asked
+    to keep it).
     """
 
     exercise: str
@@ -93,6 +94,7 @@ class Scorecard:
     check_s: float
     bases: tuple[str, ...]
     criteria: pd.DataFrame = field(repr=False, compare=False)
+    kept: bool = False
 
     @property
     def passed(self) -> bool:
@@ -132,7 +134,8 @@ class Scorecard:
     def to_text(self) -> str:
         built = f", built in {human_seconds(self.build_s)}" if self.build_s is not None else ""
         lines = [f"Exercise {self.exercise}: {self.title}",
-                 f"graded: {self.path}" + (f" (image {self.image}{built})" if self.image else ""), ""]
+                 f"graded: {self.path}" + (f" (image {self.image}{built}, {self._image_state()})" if self.image
+                                           else ""), ""]
         if self.build_error is not None:
             lines += ["  the Dockerfile did not build:", *("    " + x for x in self.build_error.splitlines()), ""]
         rows = self.criteria.to_dict("records")
@@ -153,6 +156,9 @@ class Scorecard:
         lines += ["", f"score: {self.score}, {self.verdict()} (checked in {human_seconds(self.check_s)})"]
         return "\n".join(lines)
 
+    def _image_state(self) -> str:
+        return "kept" if self.kept else "removed after grading"
+
     def __str__(self) -> str:
         return self.to_text()
 
@@ -164,7 +170,8 @@ class Scorecard:
         """A scorecard back from ``to_record`` (e.g. one recorded from a real check)."""
         fields = {k: record[k] for k in ("exercise", "title", "path", "learner", "image", "build_error", "build_s",
                                          "check_s")}
-        return cls(**fields, bases=tuple(record.get("bases") or ()), criteria=frame(record["criteria"]))
+        return cls(**fields, bases=tuple(record.get("bases") or ()), criteria=frame(record["criteria"]),
+                   kept=bool(record.get("kept", False)))
 
     def to_record(self) -> dict[str, Any]:
         """The scorecard as plain data (JSON-ready)."""
@@ -172,7 +179,7 @@ class Scorecard:
 
         return {"exercise": self.exercise, "title": self.title, "path": self.path, "learner": self.learner,
                 "image": self.image, "passed": self.passed, "score": self.score, "build_error": self.build_error,
-                "build_s": self.build_s, "check_s": self.check_s, "bases": list(self.bases),
+                "build_s": self.build_s, "check_s": self.check_s, "bases": list(self.bases), "kept": self.kept,
                 "criteria": json.loads(self.criteria.to_json(orient="records"))}
 
 
@@ -190,7 +197,7 @@ def scorecard_html(card: Scorecard) -> str:
             f'<span style="background:{colour};color:#fff;border-radius:4px;padding:2px 10px;font-weight:600">'
             f'{e(card.score)}</span><strong>Exercise {e(card.exercise)}</strong><span>{e(card.title)}</span></div>'
             f'<div style="color:#57606a;margin:4px 0 8px">{e(card.verdict())} · graded {e(card.path)}'
-            + (f" · image <code>{e(card.image)}</code>" if card.image else "")
+            + (f" · image <code>{e(card.image)}</code> ({e(card._image_state())})" if card.image else "")
             + (f" · built in {e(human_seconds(card.build_s))}" if card.build_s is not None else "") + "</div>")
     error = ""
     if card.build_error is not None:
@@ -203,7 +210,7 @@ def scorecard_html(card: Scorecard) -> str:
         tint, mark = (PASS_TINT, "✔ pass") if r["passed"] else (FAIL_TINT, "✘ fail")
         colour = PASS_COLOUR if r["passed"] else FAIL_COLOUR
         cells.append(f'<tr style="background:{tint};border-top:2px solid #fff">'
-                     f'<td style="{cell};color:{colour};font-weight:600;white-space:nowrap">{mark}</td>'
+                     f'<td style="{cell};width:1%;color:{colour};font-weight:600;white-space:nowrap">{mark}</td>'
                      f'<td style="{cell}">{e(str(r["title"]))}<br><code style="color:#57606a">{e(str(r["criterion"]))}'
                      f'</code></td><td style="{cell};white-space:nowrap"><strong>{e(str(r["shown"]))}</strong></td>'
                      f'<td style="{cell};white-space:nowrap">{e(str(r["limit"]))}</td></tr>')
@@ -212,7 +219,9 @@ def scorecard_html(card: Scorecard) -> str:
                       if r["detail"] else "")
             cells.append(f'<tr style="background:{tint}"><td style="{cell}"></td><td style="{cell}" colspan="3">'
                          f'{detail}<div><strong>hint:</strong> {e(str(r["hint"]))}</div></td></tr>')
-    table = (f'<table style="border-collapse:collapse;width:100%"><thead><tr>'
+    table = ('<table style="border-collapse:collapse;width:100%;table-layout:auto">'
+             '<colgroup><col style="width:7%"><col style="width:48%"><col style="width:25%"><col style="width:20%">'
+             f'</colgroup><thead><tr>'
              f'<th style="{cell}"></th><th style="{cell}">criterion</th><th style="{cell}">measured</th>'
              f'<th style="{cell}">limit</th></tr></thead><tbody>' + "".join(cells) + "</tbody></table>")
     return head + error + table + "</div>"
