@@ -403,10 +403,14 @@ def running(image: str, *, ports: Sequence[int] = (), env: Mapping[str, str] | N
     with engine_errors(f"starting a container from {image}"):
         # ("127.0.0.1", None): a random free host port on loopback only (the stubs expect an int port)
         published: Any = {f"{p}/tcp": ("127.0.0.1", None) for p in ports}
-        container = c.containers.run(image, command=list(command) if command else None, detach=True,
-                                     environment=dict(env or {}), user=user, ports=published,
-                                     labels={LABEL_MANAGED: "container"})
+        # create, then start inside the try: a start the runtime refuses (an ENTRYPOINT that does not
+        # exist) leaves a created container, which must be removed too
+        container = c.containers.create(image, command=list(command) if command else None,
+                                        environment=dict(env or {}), user=user, ports=published,
+                                        labels={LABEL_MANAGED: "container"})
     try:
+        with engine_errors(f"starting a container from {image}"):
+            container.start()
         with engine_errors(f"inspecting container {container.short_id}"):
             container.reload()
             mapped = {}

@@ -179,3 +179,7 @@ class SmokeFailed(DockoptError):
         text = message + ("\n  container log (tail):\n    " + "\n    ".join(logs.strip().splitlines()[-20:])
                           if logs.strip() else "")
         super().__init__(text, hint=hint)
+
+
+class ExerciseError(DockoptError):
+    """An exercise is unknown, its spec is invalid, or a learner's folder cannot be graded (no Dockerfile)."""

@@ -31,6 +31,8 @@ LABEL_MANAGED = "io.dockopt.managed"
 LABEL_SAMPLE = "io.dockopt.sample"
 LABEL_VARIANT = "io.dockopt.variant"
 LABEL_BASE = "io.dockopt.base"
+# Exercise images: which exercise graded them (see dockopt.exercises).
+LABEL_EXERCISE = "io.dockopt.exercise"
 # Offline stand-ins for upstream base images (see dockopt.bases).
 LABEL_STANDIN = "io.dockopt.standin"
 LABEL_STANDIN_FOR = "io.dockopt.standin.for"

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "samples": "samples",
     "report": "report",
     "doctor": "doctor",
+    "exercise": "exercise",
 }
 
 # What a shell reports for a program that SIGPIPE ended; Python turns SIGPIPE into BrokenPipeError.
