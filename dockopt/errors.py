@@ -159,3 +159,7 @@ class SmokeFailed(DockoptError):
         text = message + ("\n  container log (tail):\n    " + "\n    ".join(logs.strip().splitlines()[-20:])
                           if logs.strip() else "")
         super().__init__(text, hint=hint)
+
+
+class WidgetError(DockoptError):
+    """Bad input to an explorer or an experiment panel (an unknown experiment, a layer it does not have)."""
