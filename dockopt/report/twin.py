@@ -32,8 +32,9 @@ def _itable(df: object, caption: str) -> str:
     from itables import to_html_datatable
 
     return to_html_datatable(df, caption=caption, connected=False, display_logo_when_loading=False,
-                             classes="display compact", lengthMenu=[10, 25, 100], pageLength=10,
-                             allow_html=False, maxBytes=0)
+                             classes="display nowrap compact", lengthMenu=[10, 25, 100], pageLength=10,
+                             columnDefs=[{"className": "dt-left", "targets": "_all"}], allow_html=False,
+                             maxBytes=0)
 
 
 def static_twin_html(model: ExplorerModel, *, max_nodes: int = 120, top: int = 15) -> str:
@@ -58,7 +59,7 @@ def static_twin_html(model: ExplorerModel, *, max_nodes: int = 120, top: int = 1
     shown["line"] = shown["line"].astype("Int64")
     files = top_files.assign(size=[human_bytes(v) for v in top_files["size_bytes"]],
                              wasted=["wasted" if x else "" for x in top_files["wasted"]])
-    files = files[["layer", "path", "size", "size_bytes", "change", "wasted"]]
+    files = files[["layer", "size", "change", "wasted", "path", "size_bytes"]]
     base = (f" The lowest {model.base_layers} layers came with the base image "
             f"<code>{html.escape(model.base_ref or '?')}</code>." if model.base_layers else "")
     return (f"<div class='{TWIN_MARKER}'>"
