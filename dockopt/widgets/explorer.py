@@ -11,6 +11,7 @@ only draw it. In a report (no kernel) the explorer is replaced by its static twi
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 from collections.abc import Mapping
@@ -235,11 +236,11 @@ class Explorer(w.VBox):
         self.dockerfile_pane = w.HTML(layout=w.Layout(max_height="460px", overflow="auto"))
         self.compare_images = w.Dropdown(options=_local_images(model.name), value=None, description="image",
                                          layout=w.Layout(width="420px"))
-        self.compare_images.observe(lambda ch: ch["new"] and self.compare_with(ch["new"]), names="value")
+        self.compare_images.observe(lambda ch: ch["new"] and self._compare_quietly(ch["new"]), names="value")
         self.compare_path = w.Text(placeholder="or an archive path (docker save, OCI)",
                                    layout=w.Layout(width="360px"))
         self.compare_button = w.Button(description="compare archive")
-        self.compare_button.on_click(lambda _: self.compare_path.value and self.compare_with(self.compare_path.value))
+        self.compare_button.on_click(lambda _: self._compare_quietly(self.compare_path.value))
         self.compare_status = w.HTML()
         self.diff_table = TreeTable("diff", _DIFF_COLUMNS, height="320px")
         self.diff_table.on_click(self._diff_clicked)
@@ -413,7 +414,8 @@ class Explorer(w.VBox):
         try:
             contents = read_image(other)
         except DockoptError as exc:
-            self.compare_status.value = f"<span style='color:#c62828'>{html.escape(exc.message)}</span>"
+            hint = f"<br><small>{html.escape(exc.hint)}</small>" if exc.hint else ""
+            self.compare_status.value = f"<span style='color:#c62828'>{html.escape(exc.message)}</span>{hint}"
             raise
         changes = diff(self.model.report.contents, contents)
         self._diff = (changes, self.model.diff_tree(changes))
@@ -431,6 +433,13 @@ class Explorer(w.VBox):
                                      + f"; net {'+' if total > 0 else ''}{human_bytes(total)}")
         self._draw_diff()
         return changes
+
+    def _compare_quietly(self, other: str) -> None:
+        """A click's comparison: a bad reference or archive is said in the status line (compare_with
+        puts the message and what to do there), not raised into the widget's callback."""
+        if other:
+            with contextlib.suppress(DockoptError):
+                self.compare_with(other)
 
     def _draw_diff(self) -> None:
         if self._diff is None:

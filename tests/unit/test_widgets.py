@@ -195,6 +195,19 @@ def test_explorer_compares_with_an_archive(explorer):
     assert {r["id"] for r in explorer.diff_table.rows} != {top["id"]} or not top.get("expandable")
 
 
+def test_a_comparison_that_cannot_be_read_says_so_in_place(explorer, tmp_path):
+    from dockopt.errors import DockoptError
+
+    bad = tmp_path / "not-an-image.tar"
+    bad.write_bytes(b"not a tar at all" * 100)
+    with pytest.raises(DockoptError):
+        explorer.compare_with(str(bad))
+    assert "color:#c62828" in explorer.compare_status.value
+    explorer.compare_path.value = str(bad)
+    explorer.compare_button.click()                  # a click does not raise: the status line says it
+    assert "color:#c62828" in explorer.compare_status.value
+
+
 def test_base_layers_fold_into_one_row(report):
     from dockopt.widgets.explorer import Explorer
     from dockopt.widgets.model import ExplorerModel
