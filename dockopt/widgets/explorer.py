@@ -236,7 +236,7 @@ class Explorer(w.VBox):
         self.dockerfile_pane = w.HTML(layout=w.Layout(max_height="460px", overflow="auto"))
         self.compare_images = w.Dropdown(options=_local_images(model.name), value=None, description="image",
                                          layout=w.Layout(width="420px"))
-        self.compare_images.observe(lambda ch: ch["new"] and self._compare_quietly(ch["new"]), names="value")
+        self.compare_images.observe(lambda change: self._compare_quietly(change["new"]), names="value")
         self.compare_path = w.Text(placeholder="or an archive path (docker save, OCI)",
                                    layout=w.Layout(width="360px"))
         self.compare_button = w.Button(description="compare archive")
