@@ -88,7 +88,9 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
         raise ReportError(f"notebook {str(src)!r} does not exist", hint="list them with `ls notebooks/`")
     Path(executed_path).parent.mkdir(parents=True, exist_ok=True)
     os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER  # the kernel inherits it
-    os.environ[REPORT_ENV] = "1"  # and explorers add their static twin to their output (report.twin)
+    # the kernel's explorers add their static twin to their output (report.twin); this process's do not
+    was = os.environ.get(REPORT_ENV)
+    os.environ[REPORT_ENV] = "1"
     try:
         return papermill.execute_notebook(str(src), str(executed_path), parameters=dict(parameters or {}),
                                           cwd=str(src.parent.resolve()), kernel_name="python3",
@@ -96,6 +98,11 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
     except PapermillExecutionError as exc:
         raise ReportError(f"{src.name}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}",
                           hint=f"open {executed_path} to see the failing cell") from exc
+    finally:
+        if was is None:
+            os.environ.pop(REPORT_ENV, None)
+        else:
+            os.environ[REPORT_ENV] = was
 
 
 def to_html(nb: Any, html_path: str | os.PathLike[str]) -> tuple[int, tuple[str, ...]]:
