@@ -56,6 +56,18 @@ def test_explore_notebook_by_clicking(browser_ready, notebook_copy):
         base_row = layers.locator("tr[data-id=base]")
         assert re.search(r"base: node:24-bookworm, \d+ layers", base_row.inner_text())
 
+        # a click on a bar selects that layer too: the largest bar is a base layer, whose fold opens
+        bars = explorer.locator(".js-plotly-plot .bars .point path")
+        n_base = int(re.search(r"(\d+) layers", base_row.inner_text()).group(1))
+        assert bars.count() == layers.locator("tbody tr").count() - 1 + n_base  # one bar per layer
+        heights = bars.evaluate_all("ps => ps.map(p => p.getBBox().height)")
+        tallest = heights.index(max(heights))
+        bars.nth(tallest).click(force=True)
+        page.wait_for_selector(f".dockopt-tt[data-name=layers] tr.dockopt-tt-selected[data-id=L{tallest}]",
+                               timeout=15_000)
+        assert f"changes of layer {tallest}" in explorer.inner_text()
+        assert "came with the base image" in explorer.inner_text()
+
         # click a layer: the files it added appear, its Dockerfile line is highlighted
         copy_row = layers.locator("tbody tr", has_text="COPY . .")
         copy_row.click()
