@@ -26,7 +26,8 @@ def _format(table: pd.DataFrame, columns: tuple[str, ...]) -> str:
     shown = table[[c for c in columns if c in table.columns]] if columns else table
     formatters = {c: (lambda v: human_bytes(v) if v == v and v is not None else "–")
                   for c in shown.columns if c.endswith("_bytes")}
-    return shown.to_html(index=False, formatters=formatters, na_rep="–", border=0, classes="dockopt-panel-table")
+    rendered = shown.to_html(index=False, formatters=formatters, na_rep="–", border=0, classes="dockopt-panel-table")
+    return f"<div class='jp-RenderedHTMLCommon'>{rendered}</div>"  # JupyterLab's own table style
 
 
 class ExperimentPanel(w.VBox):
@@ -41,10 +42,13 @@ class ExperimentPanel(w.VBox):
         self.experiment = runs.experiment(experiment)
         names = runs.sample_names()
         chosen = sample if sample in names else names[0]
-        self.sample = w.Dropdown(options=names, value=chosen, description="stack")
-        self.variant = w.Dropdown(options=[BOTH, "naive", "optimised"], value=BOTH, description="Dockerfile")
-        self.base = w.Dropdown(options=[ALL, *runs.bases_of(chosen)], value=ALL, description="runtime base")
-        self.scenario = w.Dropdown(options=runs.scenarios(), value=ALL, description="scenario")
+        wide = {"description_width": "initial"}
+        self.sample = w.Dropdown(options=names, value=chosen, description="stack", style=wide)
+        self.variant = w.Dropdown(options=[BOTH, "naive", "optimised"], value=BOTH, description="Dockerfile",
+                                  style=wide)
+        self.base = w.Dropdown(options=[ALL, *runs.bases_of(chosen)], value=ALL, description="runtime base",
+                               style=wide)
+        self.scenario = w.Dropdown(options=runs.scenarios(), value=ALL, description="scenario", style=wide)
         for name, control in (("variant", self.variant), ("base", self.base), ("scenario", self.scenario)):
             control.layout.display = None if name in self.experiment.controls else "none"
         self.sample.observe(self._sample_changed, names="value")
@@ -54,6 +58,8 @@ class ExperimentPanel(w.VBox):
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="240px"))
         self.status = w.HTML()
         self.chart = go.FigureWidget()
+        self.chart.layout.height = 420
+        self.chart_box = w.Box([self.chart], layout=w.Layout(display="none"))  # no empty axes before a result
         self.table_view = w.HTML()
         self.table: pd.DataFrame | None = result
         self._choice = Choice(sample=chosen)
@@ -61,7 +67,7 @@ class ExperimentPanel(w.VBox):
                           layout=w.Layout(flex_flow="row wrap", align_items="center"))
         super().__init__([w.HTML(f"<b>{html.escape(self.experiment.title)}</b>: pick, then Run "
                                  "(builds run in this kernel; the chart and table below update when it ends)"),
-                          controls, w.HBox([self.progress, self.status]), self.chart, self.table_view])
+                          controls, w.HBox([self.progress, self.status]), self.chart_box, self.table_view])
         self.add_class("dockopt-panel")
         if result is not None:
             self.status.value = f"<small>showing the notebook's result for <b>{html.escape(chosen)}</b></small>"
@@ -117,6 +123,7 @@ class ExperimentPanel(w.VBox):
             self.chart.data = ()
             self.chart.add_traces(list(fig.data))
             self.chart.layout = fig.layout
+        self.chart_box.layout.display = None
         self.table_view.value = _format(shown, self.experiment.columns)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
