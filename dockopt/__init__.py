@@ -23,17 +23,20 @@ _EXPORTS = {
     "analyze_report": ("analysis_report", "analyze_report"),
     "plots": ("plots", None),
     "bases": ("bases", None),
+    "explore": ("widgets.explorer", "explore"),
+    "widgets": ("widgets", None),
 }
 
-__all__ = ["BuildResult", "DockoptError", "analyze_report", "bases", "build", "diff", "files", "layers", "plots",
-           "read_image"]
+__all__ = ["BuildResult", "DockoptError", "analyze_report", "bases", "build", "diff", "explore", "files", "layers",
+           "plots", "read_image", "widgets"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import bases, plots
+    from . import bases, plots, widgets
     from .analysis import diff
     from .analysis_report import analyze_report
     from .build import BuildResult, build
     from .image import files, layers, read_image
+    from .widgets.explorer import explore
 
 
 def __getattr__(name: str) -> Any:

@@ -183,3 +183,7 @@ class SmokeFailed(DockoptError):
 
 class ExerciseError(DockoptError):
     """An exercise is unknown, its spec is invalid, or a learner's folder cannot be graded (no Dockerfile)."""
+
+
+class WidgetError(DockoptError):
+    """Bad input to an explorer or an experiment panel (an unknown experiment, a layer it does not have)."""

@@ -9,7 +9,7 @@ why); dive's tree uses it with dive's node payloads (``dockopt.dive_compat.metri
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -163,3 +163,23 @@ def stack(bounds: Sequence[int], paths: Sequence[str], kinds: bytes | bytearray,
     for row in merged.entries.values():
         visible[row] = 1
     return Stacked(change=change, visible=visible, hidden=hidden)
+
+
+def shown_at(bounds: Sequence[int], hidden: Mapping[int, tuple[int, int]], kinds: bytes | bytearray,
+             upto: int) -> list[int]:
+    """Rows the merged filesystem shows once layers ``0..upto`` are stacked (dive's "aggregated" view).
+
+    ``hidden`` is ``Stacked.hidden`` of the whole image: it records the *first* layer that hid each
+    entry, so an entry written at or below ``upto`` is shown there unless that layer is at or below
+    ``upto`` too. Whiteouts are never shown: they only remove.
+    """
+    end = bounds[min(upto, len(bounds) - 2) + 1] if len(bounds) > 1 else 0
+    out = []
+    get = hidden.get
+    for row in range(end):
+        if kinds[row] == WHITEOUT:
+            continue
+        by = get(row)
+        if by is None or by[0] > upto:
+            out.append(row)
+    return out

@@ -26,6 +26,7 @@ from ..errors import EngineUnavailable, ReportError
 from ..units import human_seconds
 from .provenance import banner, recorded_bases
 from .story import recorded_story
+from .twin import REPORT_ENV, embed_libraries
 
 # plotly's own switch: JupyterLab renders the mimetype; nbconvert keeps the HTML, whose first
 # figure carries plotly.js inline (the "notebook" renderer, connected=False).
@@ -46,6 +47,27 @@ def _drop_cdn_mathjax(nb: Any) -> None:
                 text = data["text/html"]
                 text = "".join(text) if isinstance(text, list) else text
                 data["text/html"] = _CDN_MATHJAX.sub("", text)
+
+
+# A report has no kernel: a widget's view would be an empty box (its manager is not loaded, and
+# loading it means a CDN). Dropping the view lets the output's other form show: an explorer's
+# static twin (report.twin), or the widget's text.
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _drop_widget_views(nb: Any) -> None:
+    for cell in nb.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if _WIDGET_VIEW in data:
+                del data[_WIDGET_VIEW]
+                if "text/html" not in data:  # "VBox(children=...)" says nothing to a reader
+                    continue
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    nb.metadata.pop("widgets", None)  # their saved state: nothing left to draw with it
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,9 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
         raise ReportError(f"notebook {str(src)!r} does not exist", hint="list them with `ls notebooks/`")
     Path(executed_path).parent.mkdir(parents=True, exist_ok=True)
     os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER  # the kernel inherits it
+    # the kernel's explorers add their static twin to their output (report.twin); this process's do not
+    was = os.environ.get(REPORT_ENV)
+    os.environ[REPORT_ENV] = "1"
     try:
         return papermill.execute_notebook(str(src), str(executed_path), parameters=dict(parameters or {}),
                                           cwd=str(src.parent.resolve()), kernel_name="python3",
@@ -101,6 +126,11 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
     except PapermillExecutionError as exc:
         raise ReportError(f"{src.name}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}",
                           hint=f"open {executed_path} to see the failing cell") from exc
+    finally:
+        if was is None:
+            os.environ.pop(REPORT_ENV, None)
+        else:
+            os.environ[REPORT_ENV] = was
 
 
 def to_html(nb: Any, html_path: str | os.PathLike[str]) -> tuple[int, tuple[str, ...]]:
@@ -111,7 +141,9 @@ def to_html(nb: Any, html_path: str | os.PathLike[str]) -> tuple[int, tuple[str,
                             exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
     bases = recorded_bases(nb)
     _drop_cdn_mathjax(nb)
+    _drop_widget_views(nb)
     body, _ = exporter.from_notebook_node(nb, resources={"dockopt_banner": banner(bases)})
+    body = embed_libraries(body)
     path = Path(html_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, encoding="utf-8")
