@@ -120,7 +120,12 @@ class BaseUnavailable(DockoptError):
         super().__init__(message, hint=hint)
 
 
-class SampleError(DockoptError):
+class ProjectError(DockoptError):
+    """A project (build context + Dockerfile) or its ``dockopt.toml`` is invalid, or an experiment
+    needs something the project does not have (a port, a dependency manifest, a second Dockerfile)."""
+
+
+class SampleError(ProjectError):
     """A sample manifest is missing or invalid, or names something that does not exist."""
 
 

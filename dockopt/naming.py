@@ -31,6 +31,8 @@ LABEL_MANAGED = "io.dockopt.managed"
 LABEL_SAMPLE = "io.dockopt.sample"
 LABEL_VARIANT = "io.dockopt.variant"
 LABEL_BASE = "io.dockopt.base"
+# Images of a user's project (dockopt.project), by the project's name.
+LABEL_PROJECT = "io.dockopt.project"
 # Offline stand-ins for upstream base images (see dockopt.bases).
 LABEL_STANDIN = "io.dockopt.standin"
 LABEL_STANDIN_FOR = "io.dockopt.standin.for"
