@@ -437,8 +437,9 @@ def editable(path: str) -> bool:
 
 
 def edit_file(path: Path, *, relative: str, marker: str = "dockopt cache experiment") -> FileEdit:
-    """Change ``path`` by a few bytes that keep it valid: a comment line in its own syntax, or (JSON,
-    which has none) a trailing newline. BuildKit's cache key is the content, so any change misses."""
+    """Change ``path`` by a few bytes that keep it valid: a comment line in its own syntax holding
+    ``marker``, or (JSON, which has no comments) trailing whitespace that spells ``marker`` in spaces and
+    tabs. BuildKit's cache key is the content: a marker no earlier run wrote makes a step miss for sure."""
     name = path.name
     before = path.read_bytes()
     if name in _HASH_NAMES or name.endswith(_HASH):
@@ -450,7 +451,9 @@ def edit_file(path: Path, *, relative: str, marker: str = "dockopt cache experim
     elif name.endswith(_BLOCK):
         added, how = f"\n/* {marker} */\n", "appended a /* */ comment"
     elif name.endswith(_WHITESPACE):
-        added, how = "\n", "appended a newline (JSON has no comments; whitespace keeps it valid)"
+        bits = "".join(f"{byte:08b}" for byte in marker.encode()[-8:])
+        added = "\n" + bits.replace("0", " ").replace("1", "\t") + "\n"
+        how = "appended whitespace (JSON has no comments; whitespace keeps it valid)"
     else:
         raise ProjectError(f"{relative}: dockopt does not know how to change this kind of file safely",
                            hint="name a source file in dockopt.toml ([cache] touch = ...)")

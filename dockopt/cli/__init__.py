@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "bases": "bases",
     "samples": "samples",
     "report": "report",
+    "init": "project",
+    "lab": "project",
 }
 
 

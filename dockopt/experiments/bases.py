@@ -129,7 +129,8 @@ def base_plans(target: ProjectLike, bases: Sequence[str] | None = None) -> list[
         return _chosen(plans, bases)
     where = f"{Path(p.dockerfile).name}:{df.stages[root].line}"
     current_how = f"build arg {arg}={current_ref}" if arg else "as written"
-    plans.append(BasePlan("current", current_ref, current_how, current=True))
+    same = [c[0] for c in candidates if c[1] == current_ref]
+    plans.append(BasePlan(same[0] if same else "current", current_ref, current_how, current=True))
     runs = _shell_runs(df, root, p.target) if arg is None else []
     for name, ref, shell, unsupported in candidates:
         if ref == current_ref or any(pl.reference == ref for pl in plans):

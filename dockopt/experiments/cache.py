@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,16 +100,22 @@ def _in_tree(p: Project, tree: Path, path: Path) -> tuple[Path, str]:
     return tree / rel, rel
 
 
-def _touch(p: Project, tree: Path, marker: str = "cache experiment") -> FileEdit:
+def _marker(what: str) -> str:
+    # Unique per run: BuildKit keys its cache by content, so an edit an earlier run made once would hit.
+    return f"dockopt cache experiment: {what} {uuid.uuid4().hex[:12]}"
+
+
+def _touch(p: Project, tree: Path, marker: str | None = None) -> FileEdit:
     if p.touch is None:
         raise ProjectError(f"{p.name}: no source file to edit: {p.origin('touch').detail}",
                            hint="name one in dockopt.toml: [cache] touch = \"src/app.py\"")
     path, rel = _in_tree(p, tree, p.touch)
-    return edit_file(path, relative=rel, marker=marker)
+    return edit_file(path, relative=rel, marker=marker or _marker("source edit"))
 
 
-def touch_source(project: ProjectLike, tree: Path | str, marker: str = "cache experiment") -> Path:
-    """Change the project's ``touch`` file inside ``tree`` (a copy) by one comment line; returns its path."""
+def touch_source(project: ProjectLike, tree: Path | str, marker: str | None = None) -> Path:
+    """Change the project's ``touch`` file inside ``tree`` (a copy) by one comment line (unique to this
+    call unless ``marker`` is given); returns its path."""
     p = resolve(project)
     edit = _touch(p, Path(tree), marker)
     return Path(tree) / edit.path
@@ -126,12 +133,17 @@ def _change_dependency(p: Project, tree: Path) -> list[FileEdit]:
             shutil.copyfile(c.bump_dir / f, target)
             edits.append(FileEdit(path=f, how=f"bumped {c.dependency} {c.bump_from} -> {c.bump_to}",
                                   bytes_before=before, bytes_after=target.stat().st_size))
+        # The bumped files are the same every run, and an earlier run's build of them may still be in
+        # BuildKit's cache: a run-unique mark makes the dependency step miss as it would for a real bump.
+        mark = edit_file(tree / c.bump_files[0], relative=c.bump_files[0], marker=_marker("dependency bump"))
+        edits[0] = FileEdit(path=mark.path, how=f"{edits[0].how}; {mark.how} (unique to this run)",
+                            bytes_before=edits[0].bytes_before, bytes_after=mark.bytes_after)
         return edits
     if p.dependency_file is None:
         raise ProjectError(f"{p.name}: no dependency manifest to change: {p.origin('dependency_file').detail}",
                            hint="name one in dockopt.toml: [cache] dependency_file = \"requirements.txt\"")
     path, rel = _in_tree(p, tree, p.dependency_file)
-    return [edit_file(path, relative=rel, marker="dockopt cache experiment: dependency change")]
+    return [edit_file(path, relative=rel, marker=_marker("dependency change"))]
 
 
 def bump_dependency(project: ProjectLike, tree: Path | str) -> tuple[Path, ...]:

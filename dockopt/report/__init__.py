@@ -1,12 +1,35 @@
 """Reports: notebooks executed into self-contained offline HTML (``render``), checked the way a reader
-sees them (``check``), with a banner naming the offline stand-ins their builds used (``provenance``).
+sees them (``check``), with a banner naming the offline stand-ins their builds used (``provenance``);
+reports on any project or image from the template notebooks in ``templates/`` (``project``), partial
+where something cannot be measured (``partial``).
 
 Re-exports only; ``from dockopt import report`` gives the whole surface.
 """
 
 from .check import CHROMIUM_FLAGS, HtmlCheck, check_html
+from .partial import Attempts, Missing
+from .project import (
+    DEFAULT_LAB_DIR,
+    DEFAULT_OUTPUT,
+    IMAGE_TEMPLATE,
+    PROJECT_TEMPLATE,
+    image_bases,
+    image_conclusion,
+    image_layers,
+    lab_notebook,
+    layer_chart,
+    project_conclusion,
+    project_header,
+    project_layers,
+    render_image,
+    render_project,
+    shown,
+)
 from .provenance import PROVENANCE_MIME, bases_used, provenance
 from .render import PLOTLY_RENDERER, Report, execute, planned_runs, render, render_all, to_html, write_index
 
-__all__ = ["CHROMIUM_FLAGS", "PLOTLY_RENDERER", "PROVENANCE_MIME", "HtmlCheck", "Report", "bases_used", "check_html",
-           "execute", "planned_runs", "provenance", "render", "render_all", "to_html", "write_index"]
+__all__ = ["CHROMIUM_FLAGS", "DEFAULT_LAB_DIR", "DEFAULT_OUTPUT", "IMAGE_TEMPLATE", "PLOTLY_RENDERER",
+           "PROJECT_TEMPLATE", "PROVENANCE_MIME", "Attempts", "HtmlCheck", "Missing", "Report", "bases_used",
+           "check_html", "execute", "image_bases", "image_conclusion", "image_layers", "lab_notebook", "layer_chart",
+           "planned_runs", "project_conclusion", "project_header", "project_layers", "provenance", "render",
+           "render_all", "render_image", "render_project", "shown", "to_html", "write_index"]

@@ -56,8 +56,10 @@ class Report:
 
 
 def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[str], *,
-            parameters: Mapping[str, Any] | None = None, timeout_s: int = 1800) -> Any:
-    """Run ``notebook`` (papermill, so a ``parameters`` cell can be overridden) into ``executed_path``."""
+            parameters: Mapping[str, Any] | None = None, timeout_s: int = 1800,
+            cwd: str | os.PathLike[str] | None = None) -> Any:
+    """Run ``notebook`` (papermill, so a ``parameters`` cell can be overridden) into ``executed_path``,
+    in ``cwd`` (default: the notebook's folder)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -68,19 +70,21 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
     os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER  # the kernel inherits it
     try:
         return papermill.execute_notebook(str(src), str(executed_path), parameters=dict(parameters or {}),
-                                          cwd=str(src.parent.resolve()), kernel_name="python3",
+                                          cwd=str(Path(cwd or src.parent).resolve()), kernel_name="python3",
                                           progress_bar=False, execution_timeout=timeout_s, log_output=False)
     except PapermillExecutionError as exc:
         raise ReportError(f"{src.name}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}",
                           hint=f"open {executed_path} to see the failing cell") from exc
 
 
-def to_html(nb: Any, html_path: str | os.PathLike[str]) -> tuple[int, tuple[str, ...]]:
-    """Write one self-contained HTML file; returns (bytes written, stand-in references)."""
+def to_html(nb: Any, html_path: str | os.PathLike[str], *, no_input: bool = False) -> tuple[int, tuple[str, ...]]:
+    """Write one self-contained HTML file; returns (bytes written, stand-in references).
+    ``no_input``: leave the code cells out (for readers who want the story only)."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(_TEMPLATE_DIR)],
-                            exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
+                            exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
+                            exclude_input=no_input)
     bases = recorded_bases(nb)
     _drop_cdn_mathjax(nb)
     body, _ = exporter.from_notebook_node(nb, resources={"dockopt_banner": banner(bases)})
