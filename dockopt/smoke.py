@@ -29,9 +29,11 @@ class SmokeResult:
     """How one container of an image came up.
 
     ``http_ok_s``, ``healthy_s`` and ``total_s`` are seconds since the container started;
-    ``ready_s`` is seconds from ``docker run`` (create and start included) to ready, by the
-    ``readiness`` check (one of ``READINESS``); ``memory_bytes`` is one ``docker stats`` sample
-    taken once it was ready (None when not asked for).
+    ``start_s`` is what ``docker run`` took to create and start it; ``ready_s`` is seconds from
+    ``docker run`` until the ``readiness`` check (one of ``READINESS``) first passed: the first HTTP
+    200, Docker's "healthy", or the end of the stay-up time. (Docker's own status comes only at the
+    HEALTHCHECK's interval, so it says more about the interval than about the app: ``healthy_s``
+    keeps it.) ``memory_bytes`` is one ``docker stats`` sample taken once ready (None when not asked).
     """
 
     service: str
@@ -44,6 +46,7 @@ class SmokeResult:
     http_ok_s: float | None
     healthy_s: float | None      # None when the image defines no HEALTHCHECK
     total_s: float
+    start_s: float
     ready_s: float
     memory_bytes: int | None
     body: str
@@ -116,11 +119,14 @@ def smoke(image: str, service: Service, *, timeout_s: float = 90, poll_s: float 
                 raise SmokeFailed(f"{image}: not ready within {timeout_s:.0f}s: {'; '.join(what) or mode}",
                                   logs=engine.container_logs(rc.id))
             time.sleep(poll_s)
-        ready_at = time.monotonic()
+        done_at = time.monotonic()
         mem = engine.container_stats(rc.id).memory_bytes if memory else None
+    start_s = started - run_started
+    passed = {"http": http_ok_s, "healthcheck": healthy_s}.get(mode, service.stay_up_s)
     return SmokeResult(service=service.name, image=image, port=port, health_path=path if mode == "http" else None,
                        readiness=mode, has_healthcheck=wants_health, http_status=http[0] if http else None,
                        http_ok_s=None if http_ok_s is None else round(http_ok_s, 3),
                        healthy_s=None if healthy_s is None else round(healthy_s, 3),
-                       total_s=round(ready_at - started, 3), ready_s=round(ready_at - run_started, 3),
-                       memory_bytes=mem, body=http[1][:500] if http else "")
+                       total_s=round(done_at - started, 3), start_s=round(start_s, 3),
+                       ready_s=round(start_s + (passed or 0.0), 3), memory_bytes=mem,
+                       body=http[1][:500] if http else "")

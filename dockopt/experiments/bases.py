@@ -33,7 +33,7 @@ from .builds import ProjectLike, _bases, _sample, build_sample, project_tag, res
 
 MATRIX_COLUMNS = ["base", "base_image", "current", "how", "image", "size_bytes", "compressed_bytes",
                   "base_size_bytes", "app_bytes", "packages", "shell", "setuid_files", "user", "runs_as_root",
-                  "readiness", "ready_s", "memory_bytes", "healthy", "note", "standin", "skipped", "bases"]
+                  "readiness", "ready_s", "healthy_s", "memory_bytes", "healthy", "note", "standin", "skipped", "bases"]
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,9 @@ def base_matrix(target: ProjectLike, bases: Sequence[str] | None = None, *, smok
     layer, as a registry stores it), ``base_size_bytes``, ``app_bytes`` (what the app adds on top of
     the base), ``packages`` (SBOM entries), ``shell`` (a shell is present), ``setuid_files``,
     ``user``, ``runs_as_root``, ``readiness`` (http / healthcheck / stays up), ``ready_s`` (from
-    ``docker run`` to ready), ``memory_bytes`` (one ``docker stats`` sample once ready),
+    ``docker run`` until that check first passed), ``healthy_s`` (from ``docker run`` until Docker
+    called it healthy, when the image has a HEALTHCHECK: paced by its interval),
+    ``memory_bytes`` (one ``docker stats`` sample once ready),
     ``healthy``, ``note`` (why it was not healthy), ``standin`` (the base was an offline stand-in),
     ``skipped`` (why a base cannot work here: not built, no numbers) and ``bases`` (every base
     the build resolved). ``smoke=False`` leaves the run columns empty; ``measure=False`` the image
@@ -266,7 +268,8 @@ def _measure_row(row: dict[str, object], p: Project, plan: BasePlan, result: Bui
     if smoke:
         try:
             ran = start_and_wait(result.ref, service, timeout_s=timeout_s)
-            row.update(readiness=ran.readiness, ready_s=ran.ready_s, memory_bytes=ran.memory_bytes, healthy=True)
+            row.update(readiness=ran.readiness, ready_s=ran.ready_s, memory_bytes=ran.memory_bytes, healthy=True,
+                       healthy_s=None if ran.healthy_s is None else round(ran.start_s + ran.healthy_s, 3))
         except SmokeFailed as exc:
             row.update(healthy=False, note=exc.message.splitlines()[0])
 

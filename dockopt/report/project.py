@@ -112,6 +112,7 @@ def lab_notebook(path: str | os.PathLike[str], directory: str | os.PathLike[str]
     (``<project>.ipynb``); returns (its path, whether it was written now). An existing copy is kept as
     it is (the user may have changed it), never overwritten."""
     import nbformat
+    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     params = project_parameters(path, dockerfile=dockerfile, target=target)
@@ -120,7 +121,8 @@ def lab_notebook(path: str | os.PathLike[str], directory: str | os.PathLike[str]
     if notebook.exists():
         return notebook, False
     folder.mkdir(parents=True, exist_ok=True)
-    nb = parameterize_notebook(nbformat.read(PROJECT_TEMPLATE, as_version=4), params)
+    # papermill's loader gives every cell the tags list its parameterizer looks for
+    nb = parameterize_notebook(load_notebook_node(str(PROJECT_TEMPLATE)), params)
     nbformat.write(nb, notebook)
     return notebook, True
 
