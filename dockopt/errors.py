@@ -152,6 +152,10 @@ class ConfigError(DockoptError):
     """A setting dockopt reads from the environment (``DOCKOPT_*``) is malformed."""
 
 
+class NoData(DockoptError):
+    """A table holds nothing to draw or conclude from (every row of it skipped, say)."""
+
+
 class CheckFailed(DockoptError):
     """A CI rule (efficiency, wasted bytes, size, secrets, user) did not pass."""
 

@@ -13,6 +13,25 @@ dependency manifest it changes. Each value says where it came from (``Project.or
 
 A sample (``samples.load``) is a ``Project`` too, with curated metadata. Nothing here talks to the
 engine or builds: ``dockopt.experiments`` does.
+
+A project's ``dockopt.toml`` (what ``dockopt init`` writes; every field optional)::
+
+    name = "myapp"                  # default: the folder's name
+    stack = "python"                # node | python | go | java | dotnet (or anything: no base candidates)
+    dockerfile = "Dockerfile"       # relative to the folder
+    target = "runtime"              # the --target stage (default: the last stage)
+    port = 5000                     # the container port the service listens on
+    health_path = "/healthz"        # answers 200 when the service is up
+    stay_up_s = 5.0                 # without port/health path: how long the process must stay up
+    base_arg = "RUNTIME"            # the global ARG the final FROM takes
+    [build_args]
+    KEY = "value"
+    [cache]
+    touch = "app.py"                # the source file cache experiments edit (in a copy)
+    dependency_file = "requirements.txt"   # the dependency manifest they change
+
+A sample's manifest (schema in ``dockopt.samples``) is read too: its ``dockerfiles.optimised``,
+``bases.arg`` and ``cache`` give the project-level values.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..errors import NoData
 from ..units import human_bytes, human_seconds
 
 _MB = 1_000_000
@@ -13,6 +14,10 @@ _MB = 1_000_000
 
 def _built(matrix: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     built = matrix[matrix["skipped"].isna()]
+    if built.empty:
+        reasons = "; ".join(f"{b}: {str(r).splitlines()[0]}" for b, r in zip(matrix["base"], matrix["skipped"]))
+        raise NoData(f"no runtime base was built, so there is nothing to draw ({reasons or 'no candidates'})",
+                     hint="the table's skipped column says why for each base")
     current = built["current"] if "current" in built.columns else [False] * len(built)
     labels = [f"{b}{' (current)' if c is True else ''}{' *' if s is True else ''}"
               for b, c, s in zip(built["base"], current, built["standin"])]

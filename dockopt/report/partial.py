@@ -31,6 +31,8 @@ class Missing:
     reason: str
     hint: str | None = None
     root: str | None = None
+    # the failures a notebook has explained already (shared by one Attempts): later notes point back
+    explained: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return False
@@ -62,9 +64,16 @@ class Missing:
         return self.sentence + (f" (hint: {self.hint})" if self.hint else "")
 
     def _repr_markdown_(self) -> str:
+        failed = self.root or self.what
+        if failed in self.explained:  # said once already: point back instead of repeating it
+            if self.root and self.root != self.what:
+                return f"> **Not shown: {html.escape(self.what)}.** It needs {html.escape(self.root)}, which could " \
+                       "not be measured (see above)."
+            return f"> *{html.escape(self.what)}: not measured (see above).*"
+        self.explained.add(failed)
         hint = f"<br>*What to do:* {html.escape(self.hint)}" if self.hint else ""
-        return f"> **{html.escape(self.sentence.split('. ', 1)[0])}.** {html.escape(self.sentence.split('. ', 1)[1])}" \
-               f"{hint}"
+        head, _, rest = self.sentence.partition(". ")
+        return f"> **{html.escape(head)}.** {html.escape(rest)}{hint}"
 
 
 @dataclass
@@ -72,19 +81,22 @@ class Attempts:
     """Runs the steps of a report, keeping each failure as a ``Missing`` (see the module docstring)."""
 
     missing: list[Missing] = field(default_factory=list)
+    explained: set[str] = field(default_factory=set)
 
     def __call__(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)``, or a ``Missing`` saying why ``what`` could not be measured."""
         for value in (*args, *kwargs.values()):
             if isinstance(value, Missing):
-                return self._keep(Missing(what, value.reason, value.hint, root=value.root or value.what))
+                return self._keep(Missing(what, value.reason, value.hint, root=value.root or value.what,
+                                          explained=self.explained))
         try:
             return fn(*args, **kwargs)
         except DockoptError as exc:
-            return self._keep(Missing(what, exc.message.strip(), exc.hint))
+            return self._keep(Missing(what, exc.message.strip(), exc.hint, explained=self.explained))
         except Exception as exc:  # a report must still say what it could not do, and go on
             return self._keep(Missing(what, f"unexpected {type(exc).__name__}: {exc}",
-                                      "this is a dockopt bug: please report it with the Dockerfile"))
+                                      "this is a dockopt bug: please report it with the Dockerfile",
+                                      explained=self.explained))
 
     def _keep(self, missing: Missing) -> Missing:
         self.missing.append(missing)
@@ -101,3 +113,4 @@ class Attempts:
             return "Everything this report measures was measured."
         items = "\n".join(f"- **{m.what}**: {m.reason.splitlines()[0]}" for m in roots)
         return f"**A partial report.** Not measured here:\n\n{items}"
+

@@ -290,3 +290,23 @@ def test_a_samples_base_plans_come_from_its_manifest():
 def test_manifest_text_is_valid_toml_for_every_sample(tmp_path):
     for s in samples.all_samples():
         tomllib.loads(manifest_text(project(s.root)))
+
+
+def test_compressed_layer_sizes_are_each_layer_gzipped_in_manifest_order():
+    """docker-save.tar (tests/fixtures/archives) read two ways: dockopt's streaming count, and the layer
+    tars taken out with tarfile and gzipped whole at the same level; equal, layer by layer, in order."""
+    import gzip
+    import tarfile
+
+    from dockopt.image.compressed import GZIP_LEVEL, compressed_layers
+    from tests.conftest import FIXTURES
+
+    archive = FIXTURES / "archives" / "docker-save.tar"
+    measured = compressed_layers(archive)
+    with tarfile.open(archive) as t:
+        manifest = json.load(t.extractfile("manifest.json"))
+        layers = [t.extractfile(name).read() for name in manifest[0]["Layers"]]
+    assert measured.layer_bytes == tuple(len(raw) for raw in layers)
+    # gzip.compress writes a header with a timestamp and no name, as zlib's gzip wrapper does: same length
+    assert measured.compressed_bytes == tuple(len(gzip.compress(raw, GZIP_LEVEL, mtime=0)) for raw in layers)
+    assert 0 < measured.ratio < 1 and measured.total_bytes == sum(measured.compressed_bytes)

@@ -27,7 +27,12 @@ def test_a_failed_step_is_a_note_and_what_needs_it_says_so():
     chart = measure("the layer chart", lambda steps: steps, build.steps)  # attribute of a Missing: Missing
     assert isinstance(chart, report.Missing) and chart.root == "the build"
     assert str(chart).startswith("Not shown: the layer chart. It needs the build, which could not be measured")
-    assert "Not measured: the build" in build._repr_markdown_() and "What to do" in build._repr_markdown_()
+    first = chart._repr_markdown_()  # the first note a reader sees explains the failure, with what to do
+    assert "Not shown: the layer chart" in first and "exit code 1" in first and "What to do" in first
+    # later notes point back instead of repeating it
+    assert build._repr_markdown_() == "> *the build: not measured (see above).*"
+    table = measure("the layer table", lambda steps: steps, build.steps)
+    assert "exit code 1" not in table._repr_markdown_() and "(see above)" in table._repr_markdown_()
     assert list(build.anything) == [] and build.more["x"]() is build
     summary = measure.summary()
     assert summary.startswith("**A partial report.**") and "**the build**" in summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -197,9 +198,12 @@ def test_cache_helpers(tmp_path):
     tree = experiments.copy_tree(node, tmp_path / "tree")
     assert not (tree / "node_modules").exists()
     touched = experiments.touch_source(node, tree)
-    assert touched.read_text().endswith("// cache experiment\n")
+    last_line = touched.read_text().splitlines()[-1]
+    assert last_line.startswith("// dockopt cache experiment: source edit ")
+    assert experiments.touch_source(node, tree).read_text().splitlines()[-1] != last_line  # unique to each run
     (bumped_pkg, bumped_lock) = experiments.bump_dependency(node, tree)
     assert '"express": "4.21.2"' in bumped_pkg.read_text()
+    json.loads(bumped_pkg.read_text())  # still valid after the run-unique mark
     assert node.root.joinpath("package.json").read_text() != bumped_pkg.read_text()
     with pytest.raises(SampleError, match="no dependency to bump"):
         experiments.bump_dependency(samples.load("java"), tree)
