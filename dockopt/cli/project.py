@@ -4,6 +4,7 @@ notebook in JupyterLab)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -32,6 +33,8 @@ def run_lab(args: argparse.Namespace) -> int:
         argv.append("--no-browser")
     if args.port:
         argv.append(f"--port={args.port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--allow-root")  # Jupyter refuses root otherwise; containers and CI machines often are
     return proc.run_attached(argv, cwd=notebook.parent)
 
 

@@ -258,11 +258,18 @@ def test_lab_serves_the_projects_notebook(flask_app, tmp_path):
         assert answer["type"] == "notebook" and answer["name"] == "myapp.ipynb"
         sources = ["".join(c["source"]) for c in answer["content"]["cells"]]
         assert any(f'project_path = "{flask_app.resolve()}"' in s for s in sources)
+        assert (work / "myapp.ipynb").is_file() and not (flask_app / "myapp.ipynb").exists()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)  # the lab this test started, and its kernel, only
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-    assert (work / "myapp.ipynb").is_file()
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Stop the lab this test started (its own session: the server and its kernels), nothing else."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
