@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import DockoptError
@@ -18,6 +19,9 @@ def run(args: argparse.Namespace) -> int:
             raise DockoptError("--project/--image render a built-in template: give no notebooks or -p",
                                hint="dockopt report --project PATH [-f Dockerfile] [--target T] [-o DIR]")
         out = args.output or report.DEFAULT_OUTPUT
+        what = ("building, rebuilding after edits (on a copy) and trying other runtime bases" if args.project
+                else "reading the image")
+        print(f"rendering the report: {what}; this takes a few minutes...", file=sys.stderr, flush=True)
         if args.project:
             done = report.render_project(args.project, dockerfile=args.file, target=args.target, output_dir=out,
                                          no_input=args.no_input)
