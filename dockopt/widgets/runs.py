@@ -133,8 +133,8 @@ EXPERIMENTS: dict[str, Experiment] = {
                         _cache_figure, ("variant", "scenario", "wall_s", "steps_executed", "steps_cached",
                                         "first_executed"), _cache_show),
     "bases": Experiment("bases", "Image size by runtime base", ("base",), _bases_steps, _bases_step, _bases_figure,
-                        ("base", "base_image", "size_bytes", "base_size_bytes", "app_bytes", "standin", "healthy",
-                         "skipped")),
+                        ("base", "base_image", "size_bytes", "compressed_bytes", "app_bytes", "packages", "shell",
+                         "user", "ready_s", "memory_bytes", "standin", "healthy", "skipped")),
 }
 
 

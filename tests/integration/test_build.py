@@ -69,7 +69,7 @@ def test_build_records_every_step_and_skips_unused_stages(app, tagged):
     assert result.size_bytes == image.size_bytes and image.id == result.image_id
     with engine.running(tag) as c:
         pass  # starts and is removed again
-    assert not [x for x in engine.client().containers.list(all=True) if x.id == c.id]
+    assert not [x for x in engine.client().containers.list(all=True, ignore_removed=True) if x.id == c.id]
 
 
 def test_unchanged_rebuild_is_fully_cached_and_a_source_edit_is_not(app, tagged):

@@ -81,6 +81,6 @@ def test_compose_up_check_down(docker_engine):
         proc.run([*base, "down", "--volumes", "--remove-orphans", "--timeout", "5"], env=env, cwd=COMPOSE_DIR,
                  timeout=300, check=False)
     label = f"com.docker.compose.project={project}"
-    left = engine.client().containers.list(all=True, filters={"label": label})
+    left = engine.client().containers.list(all=True, filters={"label": label}, ignore_removed=True)
     networks = engine.client().networks.list(filters={"label": label})
     assert not left and not networks, (left, networks)

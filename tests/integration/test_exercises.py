@@ -63,7 +63,8 @@ def test_a_venv_python_on_distroless_fails_health_as_the_hint_says(docker_engine
     assert "/usr/local/bin/python3" in rows.loc["health", "hint"]
     assert rows.loc["no-shell", "passed"] and rows.loc["non-root", "passed"]
     # the refused start left a created container behind before engine.running created and started apart
-    left = [c for c in engine.client().containers.list(all=True) if c.attrs["Config"]["Image"] == card.image]
+    left = [c for c in engine.client().containers.list(all=True, ignore_removed=True)
+            if c.attrs["Config"]["Image"] == card.image]
     assert not left, [c.status for c in left]
 
 

@@ -30,7 +30,7 @@ def built_images(docker_engine):
 
 
 def _containers_of(image_id: str) -> list:
-    return [c for c in engine.client().containers.list(all=True) if c.image.id == image_id]
+    return [c for c in engine.client().containers.list(all=True, ignore_removed=True) if c.image.id == image_id]
 
 
 @pytest.mark.parametrize("spec", BUILDS, ids=[f"{b.sample}-{b.label}" for b in BUILDS])
