@@ -52,13 +52,14 @@ def smoke(image: str, service: Service, *, timeout_s: float = 90, poll_s: float 
         deadline = started + timeout_s
         http: tuple[int, str] | None = None
         http_ok_s = healthy_s = None
-        url = rc.url(port, path)
         while True:
             now = time.monotonic()
             state = engine.container_state(rc.id)
             if not state.get("Running"):
                 raise SmokeFailed(f"{image}: the container stopped (exit code {state.get('ExitCode')})",
                                   logs=engine.container_logs(rc.id))
+            # here: a container that exited before the engine reported its ports has none to ask
+            url = rc.url(port, path)
             status = ((state.get("Health") or {}).get("Status")) if wants_health else None
             if status == "unhealthy":
                 raise SmokeFailed(f"{image}: Docker reports the container unhealthy",

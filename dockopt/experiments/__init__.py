@@ -29,6 +29,7 @@ from .builds import (
 )
 from .cache import SCENARIOS, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, naive_vs_optimised
+from .examples import ExampleComparison, GuideExample, guide_example, guide_examples, load_examples
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
 from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
@@ -38,4 +39,5 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "PROGRE
            "base_matrix", "build_matrix", "build_sample", "build_samples", "bump_dependency", "cache_scenarios",
            "ci_cold_runner", "copy_tree", "explain_cache_runs", "explain_rebuild", "explain_scenarios",
            "measure_sizes", "naive_vs_optimised", "pushed_name", "service_targets", "smoke_sample", "touch_source",
-           "transfer"]
+           "transfer",
+           "ExampleComparison", "GuideExample", "guide_example", "guide_examples", "load_examples"]
