@@ -154,7 +154,7 @@ def _plans(s: Sample, ex: GuideExample) -> list[_Plan]:
     plans = []
 
     def sample_plan(role: str, kind: str) -> _Plan:
-        spec = s.dockerfile(role)
+        spec = s.dockerfile_spec(role)
         reason = None
         try:
             samples_mod.check_buildable(s, role)
