@@ -48,27 +48,13 @@ from .builds import (
     smoke_project,
     smoke_sample,
 )
-<<<<<<< HEAD
-from .cache import SCENARIOS, bump_dependency, cache_scenarios, copy_tree, touch_source
-from .compare import Comparison, naive_vs_optimised
-from .examples import ExampleComparison, GuideExample, guide_example, guide_examples, load_examples
-=======
 from .cache import SCENARIOS, CacheScenarios, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, compare_dockerfiles, compare_images, naive_vs_optimised
->>>>>>> main
+from .examples import ExampleComparison, GuideExample, guide_example, guide_examples, load_examples
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
 from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
 
-<<<<<<< HEAD
-__all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "PROGRESS_PHASES", "SCENARIOS",
-           "SIZE_TARGETS", "Comparison", "RebuildExplanation", "SampleProgress", "Transfer", "artefact_bytes",
-           "base_matrix", "build_matrix", "build_sample", "build_samples", "bump_dependency", "cache_scenarios",
-           "ci_cold_runner", "copy_tree", "explain_cache_runs", "explain_rebuild", "explain_scenarios",
-           "measure_sizes", "naive_vs_optimised", "pushed_name", "service_targets", "smoke_sample", "touch_source",
-           "transfer",
-           "ExampleComparison", "GuideExample", "guide_example", "guide_examples", "load_examples"]
-=======
 __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX_COLUMNS", "PROGRESS_PHASES",
            "SCENARIOS", "SIZE_TARGETS", "BasePlan", "CacheScenarios", "Comparison", "ImageFacts", "ProjectLike",
            "RebuildExplanation", "SampleProgress", "Transfer", "artefact_bytes", "base_candidates", "base_matrix",
@@ -76,5 +62,5 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX
            "cache_scenarios", "ci_cold_runner", "compare_dockerfiles", "compare_images", "copy_tree",
            "explain_cache_runs", "explain_rebuild", "explain_scenarios", "measure_image", "measure_sizes",
            "naive_vs_optimised", "project_tag", "pushed_name", "resolve", "service_targets", "smoke_project",
-           "smoke_sample", "touch_source", "transfer"]
->>>>>>> main
+           "smoke_sample", "touch_source", "transfer",
+           "ExampleComparison", "GuideExample", "guide_example", "guide_examples", "load_examples"]
