@@ -65,4 +65,6 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX
            "explain_cache_runs", "explain_rebuild", "explain_scenarios", "measure_image", "measure_sizes",
            "naive_vs_optimised", "project_tag", "pushed_name", "resolve", "service_targets", "smoke_project",
            "smoke_sample", "touch_source", "transfer",
-           "ExampleComparison", "GuideExample", "guide_example", "guide_examples", "load_examples", "SECRET_ROUTES", "SecretRoutes", "secret_routes", "VERDICT_COLUMNS", "base_verdicts", "verdict_summary"]
+           # the guide course (notebooks/guide): 05 examples, 09 performance & security
+           "ExampleComparison", "GuideExample", "guide_example", "guide_examples", "load_examples",
+           "SECRET_ROUTES", "SecretRoutes", "secret_routes", "VERDICT_COLUMNS", "base_verdicts", "verdict_summary"]

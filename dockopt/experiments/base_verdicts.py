@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 
 from ..units import human_bytes, human_seconds
 
 # measure → (what it is, lower is better for all of them, how to print a value)
-_MEASURES = {
+_MEASURES: dict[str, tuple[str, Callable[[Any], str]]] = {
     "size_bytes": ("size in the engine", human_bytes),
     "compressed_bytes": ("pushed (gzip)", human_bytes),
     "packages": ("packages", lambda v: f"{int(v)}"),

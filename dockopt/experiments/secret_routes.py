@@ -92,10 +92,10 @@ class SecretRoutes:
 
     def summary(self) -> str:
         """The routes in Markdown, every word from ``table``: which left no trace, which leaked and where."""
-        clean = [r.route for r in self.table.itertuples() if r.findings == 0 and not r.token_in_export]
-        leaked = [f"**{r.route}** leaked it (found at {r.paths or 'no path the scanner knows'}; token bytes in the "
-                  f"export: {'yes' if r.token_in_export else 'no'})"
-                  for r in self.table.itertuples() if r.route not in clean]
+        records = self.table.to_dict("records")
+        clean = [str(r["route"]) for r in records if r["findings"] == 0 and not r["token_in_export"]]
+        leaked = [f"**{r['route']}** leaked it (found at {r['paths'] or 'no path the scanner knows'}; token bytes in "
+                  f"the export: {'yes' if r['token_in_export'] else 'no'})" for r in records if r["route"] not in clean]
         return (f"{', '.join(clean) or 'No route'} left no trace of the token (no finding, its bytes absent from "
                 f"`docker save`); {', '.join(leaked) or 'no route leaked it'}.")
 

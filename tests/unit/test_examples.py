@@ -23,19 +23,22 @@ GO_API = pd.DataFrame([
      "reduction_pct": 0.0},
     {"variant": "guide", "kind": "guide", "dockerfile": "go-api.Dockerfile", "status": "measured",
      "image": "ns/go-api:guide", "size_bytes": 16513117, "compressed_bytes": 8614090, "layers": 2,
-     "reduction_pct": 98.1, "packages": 16, "shells": "/bin/sh, /bin/ash, /bin/busybox", "package_managers": "/sbin/apk",
-     "compilers": "", "user": "(unset: root)", "runs_as_root": True, "healthcheck": False, "secrets": 0,
+     "reduction_pct": 98.1, "packages": 16, "shells": "/bin/sh, /bin/ash, /bin/busybox",
+     "package_managers": "/sbin/apk", "compilers": "", "user": "(unset: root)", "runs_as_root": True,
+     "healthcheck": False, "secrets": 0,
      "started": False, "note": "ns/go-api:guide: the container stopped (exit code 1); log: exec /app/myapp: "
                                "no such file or directory"},
     {"variant": "guide + CGO_ENABLED=0", "kind": "guide", "dockerfile": "go-api.Dockerfile", "status": "measured",
      "image": "ns/go-api:guide-cgo-enabled-0", "size_bytes": 16441251, "compressed_bytes": 8570930, "layers": 2,
-     "reduction_pct": 98.1, "packages": 16, "shells": "/bin/sh, /bin/ash, /bin/busybox", "package_managers": "/sbin/apk",
-     "compilers": "", "user": "(unset: root)", "runs_as_root": True, "healthcheck": False, "secrets": 0,
+     "reduction_pct": 98.1, "packages": 16, "shells": "/bin/sh, /bin/ash, /bin/busybox",
+     "package_managers": "/sbin/apk", "compilers": "", "user": "(unset: root)", "runs_as_root": True,
+     "healthcheck": False, "secrets": 0,
      "started": True, "ready_s": 0.015},
     {"variant": "optimised", "kind": "optimised", "dockerfile": "Dockerfile", "status": "measured",
      "image": "ns/go-api:optimised", "size_bytes": 5873816, "compressed_bytes": 2559088, "layers": 1,
      "reduction_pct": 99.3, "packages": 2, "shells": "", "package_managers": "", "compilers": "",
-     "user": "65532:65532", "runs_as_root": False, "healthcheck": True, "secrets": 0, "started": True, "ready_s": 0.011},
+     "user": "65532:65532", "runs_as_root": False, "healthcheck": True, "secrets": 0, "started": True,
+     "ready_s": 0.011},
 ], columns=EXAMPLE_COLUMNS)
 
 
