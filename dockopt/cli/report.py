@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.file or args.target:
         raise DockoptError("-f/--target go with --project", hint="dockopt report --project PATH -f Dockerfile.prod")
-    notebooks = args.notebooks or sorted(str(p) for p in Path("notebooks").glob("*.ipynb"))
+    notebooks = args.notebooks or _default_notebooks()
     if not notebooks:
         raise DockoptError("no notebooks to render",
                            hint="name them, run from the repository root, or report on a project: --project PATH")
@@ -47,6 +47,22 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nindex: {Path(out) / 'index.html'}  (the front page: every report's question, "
           "headline figures and conclusion; opens offline)")
     return 0
+
+
+def _default_notebooks() -> list[str]:
+    """The curated notebooks, then the course; any that prunes the build cache last, so that the
+    builds of the others stay warm (the notebook's metadata says ``prunes_build_cache``)."""
+    import json
+
+    found = [*sorted(Path("notebooks").glob("*.ipynb")), *sorted(Path("notebooks/guide").glob("*.ipynb"))]
+
+    def prunes(path: Path) -> bool:
+        try:
+            return bool(json.loads(path.read_text()).get("metadata", {}).get("dockopt", {}).get("prunes_build_cache"))
+        except (OSError, ValueError):
+            return False
+
+    return [str(p) for p in sorted(found, key=prunes)]  # sorted() is stable: the order is kept otherwise
 
 
 def _progress(index: int, total: int, name: str, done: report_mod.Report | None) -> None:
@@ -62,7 +78,7 @@ def _progress(index: int, total: int, name: str, done: report_mod.Report | None)
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("report", help="offline HTML reports: of notebooks, of any project (--project) or image "
                                       "(--image)")
-    s.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb")
+    s.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb, then the course in notebooks/guide/")
     which = s.add_mutually_exclusive_group()
     which.add_argument("--project", metavar="PATH", help="report on the project in PATH (build, layers, cache, bases)")
     which.add_argument("--image", metavar="REF|ARCHIVE", help="report on an image alone, from the engine or an archive")

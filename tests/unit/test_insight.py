@@ -182,8 +182,10 @@ def test_lint_command_static_and_json(tmp_path, capsys):
     from dockopt.cli import main
 
     out = tmp_path / "f.json"
-    assert main(["lint", str(SAMPLES / "go-api" / "Dockerfile.naive"), "--json", str(out)]) == 0
+    assert main(["lint", str(SAMPLES / "go-api" / "Dockerfile.naive"), "--json-file", str(out)]) == 0
     assert "broad-context-copy" in capsys.readouterr().out
     rows = json.loads(out.read_text())
     assert {r["rule"] for r in rows} >= {"broad-context-copy", "runs-as-root"} and rows[0]["cost_bytes"] is None
+    assert main(["lint", "--json", str(SAMPLES / "go-api" / "Dockerfile.naive")]) == 0
+    assert json.loads(capsys.readouterr().out) == rows  # --json: the same records on stdout, no table
     assert main(["lint", "--measure", "a", "b"]) == 2
