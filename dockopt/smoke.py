@@ -84,7 +84,7 @@ def smoke(image: str, service: Service, *, timeout_s: float = 90, poll_s: float 
         deadline = started + timeout_s
         http: tuple[int, str] | None = None
         http_ok_s = healthy_s = None
-        url = rc.url(port, path) if mode == "http" and port is not None and path is not None else ""
+        url = ""
         while True:
             now = time.monotonic()
             state = engine.container_state(rc.id)
@@ -92,6 +92,9 @@ def smoke(image: str, service: Service, *, timeout_s: float = 90, poll_s: float 
                 hint = ("a service must keep running; check its CMD/ENTRYPOINT" if mode == "stays up" else None)
                 raise SmokeFailed(f"{image}: the container stopped after {now - started:.1f}s "
                                   f"(exit code {state.get('ExitCode')})", logs=engine.container_logs(rc.id), hint=hint)
+            # only now: a container that exits at once never gets its port published, and has nothing to ask
+            if not url and mode == "http" and port is not None and path is not None:
+                url = rc.url(port, path)
             status = ((state.get("Health") or {}).get("Status")) if wants_health else None
             if status == "unhealthy":
                 raise SmokeFailed(f"{image}: Docker reports the container unhealthy",

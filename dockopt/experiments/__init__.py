@@ -24,6 +24,7 @@ attributes), so ``report.provenance`` can say which were offline stand-ins.
 
 from __future__ import annotations
 
+from .base_verdicts import VERDICT_COLUMNS, base_verdicts, verdict_summary
 from .bases import (
     MATRIX_COLUMNS,
     BasePlan,
@@ -50,7 +51,9 @@ from .builds import (
 )
 from .cache import SCENARIOS, CacheScenarios, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, compare_dockerfiles, compare_images, naive_vs_optimised
+from .examples import ExampleComparison, GuideExample, guide_example, guide_examples, load_examples
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
+from .secret_routes import SECRET_ROUTES, SecretRoutes, secret_routes
 from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
 
@@ -61,4 +64,7 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX
            "cache_scenarios", "ci_cold_runner", "compare_dockerfiles", "compare_images", "copy_tree",
            "explain_cache_runs", "explain_rebuild", "explain_scenarios", "measure_image", "measure_sizes",
            "naive_vs_optimised", "project_tag", "pushed_name", "resolve", "service_targets", "smoke_project",
-           "smoke_sample", "touch_source", "transfer"]
+           "smoke_sample", "touch_source", "transfer",
+           # the guide course (notebooks/guide): 05 examples, 09 performance & security
+           "ExampleComparison", "GuideExample", "guide_example", "guide_examples", "load_examples",
+           "SECRET_ROUTES", "SecretRoutes", "secret_routes", "VERDICT_COLUMNS", "base_verdicts", "verdict_summary"]

@@ -6,6 +6,7 @@ One module per subject (builds, images, experiments, ...); every figure is impor
 from __future__ import annotations
 
 from .builds import build_timeline, build_timelines, cache_scenarios
+from .examples import guide_examples
 from .experiments import base_matrix, base_tradeoffs
 from .images import image_diff, layer_sizes, size_comparison, size_treemap, waste_by_instruction
 from .insight import findings, stage_graph
@@ -13,4 +14,5 @@ from .shipping import cold_runner, transfer
 
 __all__ = ["base_matrix", "base_tradeoffs", "build_timeline", "build_timelines", "cache_scenarios", "cold_runner",
            "findings", "image_diff", "layer_sizes", "size_comparison", "size_treemap", "stage_graph", "transfer",
-           "waste_by_instruction"]
+           "waste_by_instruction",
+           "guide_examples"]
