@@ -7,6 +7,10 @@
   (on a private copy of the sample: ``copy_tree``, ``touch_source``, ``bump_dependency``).
 - ``base_matrix``: the optimised Dockerfile on each runtime base the sample declares.
 - ``service_targets``: each service ``--target`` of a multi-service sample.
+- ``climb`` / ``load_ladder`` / ``cluttered_copy``: the conversion ladder (one change per rung).
+- ``byte_breakdown`` / ``source_edit_rebuild``: what a single-stage image is made of, what an edit reruns.
+- ``image_facts``: compressed bytes, packages, shells, secrets of an image, cached by its layers.
+- ``multi_stage_matrix``: naive vs optimised for every sample, registry-only rows kept with their reason.
 - ``measure_sizes``: naive vs optimised bytes against the size targets and the floor.
 __all__ = [
 
@@ -29,9 +33,12 @@ from .builds import (
 )
 from .cache import SCENARIOS, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, naive_vs_optimised
+from .ladder import Clutter, Ladder, LadderRun, Rung, climb, cluttered_copy, image_facts, load_ladder
+from .multistage import multi_stage_matrix
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
 from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
+from .traditional import PARTS, byte_breakdown, dev_packages, source_edit_rebuild
 
 __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "PROGRESS_PHASES", "SCENARIOS",
            "SIZE_TARGETS", "Comparison", "RebuildExplanation", "SampleProgress", "Transfer", "artefact_bytes",
@@ -39,3 +46,5 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "PROGRE
            "ci_cold_runner", "copy_tree", "explain_cache_runs", "explain_rebuild", "explain_scenarios",
            "measure_sizes", "naive_vs_optimised", "pushed_name", "service_targets", "smoke_sample", "touch_source",
            "transfer"]
+__all__ += ["Clutter", "Ladder", "LadderRun", "Rung", "climb", "cluttered_copy", "image_facts", "load_ladder"]
+__all__ += ["PARTS", "byte_breakdown", "dev_packages", "source_edit_rebuild", "multi_stage_matrix"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 
 from .layouts import _ArchiveScan, _member_name, _resolve_layout
@@ -51,8 +51,13 @@ def _gzip_size(src: ByteSource, level: int) -> tuple[int, int]:
     return read, out + len(z.flush())
 
 
-def compressed_size(image: str, *, stream: Iterable[bytes] | None = None, level: int = GZIP_LEVEL) -> CompressedSize:
+def compressed_size(image: str, *, stream: Iterable[bytes] | None = None, level: int = GZIP_LEVEL,
+                    known: MutableMapping[str, tuple[int, int]] | None = None) -> CompressedSize:
     """Stream ``docker save`` of ``image`` (or ``stream``, an archive's chunks) and gzip each layer.
+
+    ``known``: layer archive name → (bytes, gzip bytes), read and filled in. The engine names a saved
+    layer after its content (``<v1 id>/layer.tar`` derived from the layer chain, or ``blobs/sha256/<digest>``),
+    so images on one base gzip that base once when they share this mapping.
 
     Raises ``ImageNotFound`` for an unknown reference, ``ArchiveError`` for a stream that is not an image.
     """
@@ -80,7 +85,12 @@ def compressed_size(image: str, *, stream: Iterable[bytes] | None = None, level:
             if codec_of(head) is not None:  # already compressed: stored and sent as it is
                 sizes[name] = (size, size)
                 continue
+            if known is not None and known.get(name, (-1, 0))[0] == size:
+                sizes[name] = known[name]
+                continue
             sizes[name] = _gzip_size(members.member_source(), level)
+            if known is not None:
+                known[name] = sizes[name]
     finally:
         src.close()
     _config, layer_names, _diff_ids = _resolve_layout(scan, image, image if ":" in image else None)
