@@ -24,7 +24,7 @@ lint: venv                         ## ruff (style, imports, bugbear...) and mypy
 
 suite: setup                       ## the whole test suite: unit, integration, notebooks (nbval)
 	./scripts/system-deps.sh --test
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env tests notebooks
+	$(BIN)/python -m pytest -p no:cacheprovider --durations=25 --nbval-lax --nbval-current-env tests notebooks
 
 setup: venv system engine bases    ## venv, system packages, engine, base images
 

@@ -79,7 +79,7 @@ def main() -> None:
         for line in compare("busybox-multistage", ctx, "Dockerfile", None, args.runs):
             print(line, flush=True)
     for sample in samples.all_samples():
-        spec = sample.dockerfile("optimised")
+        spec = sample.dockerfile_spec("optimised")
         try:
             samples.check_buildable(sample, "optimised")
             dockopt.build(sample.root, spec.path.name, target=spec.target, progress=False)  # bases present?

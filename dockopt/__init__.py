@@ -25,10 +25,11 @@ _EXPORTS = {
     "bases": ("bases", None),
     "explore": ("widgets.explorer", "explore"),
     "widgets": ("widgets", None),
+    "Project": ("project", "Project"),
 }
 
-__all__ = ["BuildResult", "DockoptError", "analyze_report", "bases", "build", "diff", "explore", "files", "layers",
-           "plots", "read_image", "widgets"]
+__all__ = ["BuildResult", "DockoptError", "Project", "analyze_report", "bases", "build", "diff", "explore", "files",
+           "layers", "plots", "project", "read_image", "widgets"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import bases, plots, widgets
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .analysis_report import analyze_report
     from .build import BuildResult, build
     from .image import files, layers, read_image
+    from .project import Project, project
     from .widgets.explorer import explore
 
 
@@ -54,9 +56,10 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """``dockopt.build`` is both a submodule and the function ``dockopt.build(...)``; the function
-    wins. Importing the submodule makes Python set the package attribute to the module: this
-    property keeps answering with the function (loaded on first use) whatever was set."""
+    """``dockopt.build`` and ``dockopt.project`` are both submodules and the functions
+    ``dockopt.build(...)``, ``dockopt.project(...)``; the function wins. Importing a submodule makes
+    Python set the package attribute to the module: these properties keep answering with the
+    function (loaded on first use) whatever was set."""
 
     @property
     def build(self) -> Any:
@@ -65,6 +68,14 @@ class _Package(types.ModuleType):
     @build.setter
     def build(self, value: Any) -> None:
         pass  # the import system binding the submodule; ``sys.modules["dockopt.build"]`` still has it
+
+    @property
+    def project(self) -> Any:
+        return importlib.import_module(".project", __name__).project
+
+    @project.setter
+    def project(self, value: Any) -> None:
+        pass  # as for build: ``sys.modules["dockopt.project"]`` keeps the module
 
 
 sys.modules[__name__].__class__ = _Package

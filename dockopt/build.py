@@ -96,12 +96,9 @@ def base_images_of(steps: pd.DataFrame) -> tuple[str, ...]:
 
 
 def _ignore_patterns(context: Path, dockerfile: Path) -> list[str] | None:
-    # BuildKit prefers "<Dockerfile>.dockerignore" next to the Dockerfile over the context's one.
-    for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"):
-        if candidate.is_file():
-            lines = (line.strip() for line in candidate.read_text().splitlines())
-            return [line for line in lines if line and not line.startswith("#")]
-    return None
+    from .project import ignore_patterns  # one reading of .dockerignore for builds and cache experiments
+
+    return ignore_patterns(context, dockerfile) or None
 
 
 class _Hashing:

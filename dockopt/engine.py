@@ -434,6 +434,34 @@ def container_logs(container_id: str, tail: int = 50) -> str:
         return api().logs(container_id, tail=tail).decode(errors="replace")
 
 
+@dataclass(frozen=True)
+class ContainerStats:
+    """One ``docker stats`` sample of a running container.
+
+    ``memory_bytes`` is what ``docker stats`` shows as MEM USAGE: the cgroup's usage minus its
+    inactive page cache (``total_inactive_file`` on cgroup v1, ``inactive_file`` on v2), as the
+    docker CLI computes it; ``memory_limit_bytes`` the limit (the host's memory when unlimited).
+    """
+
+    memory_bytes: int
+    memory_limit_bytes: int
+    pids: int | None
+
+
+def container_stats(container_id: str) -> ContainerStats:
+    """One stats sample of a running container (``one_shot``: no second sample for CPU, so no wait)."""
+    with engine_errors(f"reading stats of {container_id[:12]}"):
+        raw = api().stats(container_id, stream=False, one_shot=True)
+    mem = raw.get("memory_stats") or {}
+    usage = int(mem.get("usage") or 0)
+    detail = mem.get("stats") or {}
+    inactive = detail.get("total_inactive_file", detail.get("inactive_file", 0)) or 0
+    used = usage - int(inactive) if int(inactive) < usage else usage
+    pids = (raw.get("pids_stats") or {}).get("current")
+    return ContainerStats(memory_bytes=used, memory_limit_bytes=int(mem.get("limit") or 0),
+                          pids=None if pids is None else int(pids))
+
+
 def exec_in(container_id: str, command: Sequence[str]) -> tuple[int, str]:
     with engine_errors(f"running {command[0]} in {container_id[:12]}"):
         exec_id = api().exec_create(container_id, list(command))["Id"]

@@ -140,7 +140,12 @@ class BaseUnavailable(DockoptError):
         super().__init__(message, hint=hint)
 
 
-class SampleError(DockoptError):
+class ProjectError(DockoptError):
+    """A project (build context + Dockerfile) or its ``dockopt.toml`` is invalid, or an experiment
+    needs something the project does not have (a port, a dependency manifest, a second Dockerfile)."""
+
+
+class SampleError(ProjectError):
     """A sample manifest is missing or invalid, or names something that does not exist."""
 
 
@@ -165,6 +170,10 @@ class ReportError(DockoptError):
 
 class ConfigError(DockoptError):
     """A setting dockopt reads from the environment (``DOCKOPT_*``) is malformed."""
+
+
+class NoData(DockoptError):
+    """A table holds nothing to draw or conclude from (every row of it skipped, say)."""
 
 
 class CheckFailed(DockoptError):

@@ -33,6 +33,8 @@ LABEL_VARIANT = "io.dockopt.variant"
 LABEL_BASE = "io.dockopt.base"
 # Exercise images: which exercise graded them (see dockopt.exercises).
 LABEL_EXERCISE = "io.dockopt.exercise"
+# Images of a user's project (dockopt.project), by the project's name.
+LABEL_PROJECT = "io.dockopt.project"
 # Offline stand-ins for upstream base images (see dockopt.bases).
 LABEL_STANDIN = "io.dockopt.standin"
 LABEL_STANDIN_FOR = "io.dockopt.standin.for"

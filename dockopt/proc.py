@@ -77,3 +77,19 @@ def popen_stdout(args: Sequence[str | os.PathLike[str]], *, cwd: str | os.PathLi
         return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=full_env)
     except FileNotFoundError as exc:
         raise ToolMissing(f"{argv[0]} is not installed", hint=f"install {Path(argv[0]).name}") from exc
+
+
+def run_attached(args: Sequence[str | os.PathLike[str]], *, cwd: str | os.PathLike[str] | None = None,
+                 env: Mapping[str, str] | None = None) -> int:
+    """Run a long-lived program in the foreground with this terminal's input and output (a server the
+    user stops with Ctrl-C); returns its exit code. Ctrl-C reaches it, and dockopt waits for it to stop."""
+    argv = [str(a) for a in args]
+    full_env = None if env is None else {**os.environ, **env}
+    try:
+        child = subprocess.Popen(argv, cwd=cwd, env=full_env)
+    except FileNotFoundError as exc:
+        raise ToolMissing(f"{argv[0]} is not installed", hint=f"install {Path(argv[0]).name}") from exc
+    try:
+        return child.wait()
+    except KeyboardInterrupt:  # the child got the same SIGINT from the terminal: let it shut down
+        return child.wait()

@@ -1,9 +1,12 @@
 """The sample applications under ``sample_apps/``: one manifest each, one loader for all.
 
 Every sample directory holds a ``dockopt.toml`` describing it (schema below). ``load(name)``
-turns it into a frozen :class:`Sample`; ``all_samples()`` loads every one; ``samples_table()``
-is the overview as a DataFrame. A manifest that is missing a field, has a wrong type, or names
-a file that does not exist raises ``SampleError`` naming the manifest and the field.
+turns it into a frozen :class:`Sample`: a ``dockopt.project.Project`` (its optimised Dockerfile on
+the default runtime base, so every experiment takes it) with the curated metadata the manifest adds;
+``all_samples()`` loads every one; ``samples_table()`` is the overview as a DataFrame. A manifest
+that is missing a field, has a wrong type, or names a file that does not exist raises
+``SampleError`` naming the manifest and the field. (A project's own ``dockopt.toml``, as
+``dockopt init`` writes it, has the project-level fields only: see ``dockopt.project``.)
 
 The build matrix lives here too: ``Sample.builds()`` lists every image of a sample (with the reason
 where one cannot be built here) and ``build_request()`` says how to build one (Dockerfile, target,
@@ -56,19 +59,19 @@ Manifest schema (TOML)::
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from . import naming
 from .errors import NeedsRegistry, SampleError
+from .project import MANIFEST, ManifestReader, Origin, Project, Service, read_toml
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MANIFEST = "dockopt.toml"
 STACKS = ("node", "vue", "go", "python", "java", "dotnet", "monorepo")
 VARIANTS = ("naive", "optimised")
 
@@ -133,18 +136,6 @@ class CacheSpec:
 
 
 @dataclass(frozen=True)
-class Service:
-    """Something that runs: which target to build, which port to publish, which path to probe,
-    and the runtime base its optimised image starts from."""
-
-    name: str
-    target: str | None
-    port: int
-    health_path: str
-    base: str | None = None
-
-
-@dataclass(frozen=True)
 class BuildSpec:
     """One build of the sample matrix: Dockerfile role, base value, target; with why not, if not."""
 
@@ -161,28 +152,32 @@ class BuildSpec:
         return "-".join(parts)
 
 
-@dataclass(frozen=True)
-class Sample:
-    """A sample application, as its ``dockopt.toml`` describes it."""
+@dataclass(frozen=True, kw_only=True)
+class Sample(Project):
+    """A sample application: a ``Project`` (its optimised Dockerfile and default runtime base) with the
+    curated metadata its ``dockopt.toml`` adds: every Dockerfile by role, service and test targets, the
+    runtime-base variants, what cache experiments touch and bump, and what needs a registry."""
 
-    name: str
     stack: str
-    description: str
-    root: Path
-    manifest: Path
     port: int
     health_path: str
+    manifest: Path
     dockerfiles: tuple[DockerfileSpec, ...]
-    targets: tuple[Target, ...]
-    base_arg: str | None
-    default_base: str | None
-    bases: tuple[BaseVariant, ...]
+    targets: tuple[Target, ...] = ()
+    default_base: str | None = None
+    bases: tuple[BaseVariant, ...] = ()
     cache: CacheSpec
     registry_only: bool = False
     registry_reason: str | None = None
     registry_reference: str | None = None
 
-    def dockerfile(self, role: str) -> DockerfileSpec:
+    @property
+    def root(self) -> Path:
+        """The sample's directory (its build context)."""
+        return self.context
+
+    def dockerfile_spec(self, role: str) -> DockerfileSpec:
+        """The Dockerfile of ``role`` (naive, optimised, or an extra such as spring-boot)."""
         for spec in self.dockerfiles:
             if spec.role == role:
                 return spec
@@ -196,7 +191,8 @@ class Sample:
         raise SampleError(f"sample {self.name!r} has no base variant {name!r}",
                           hint=f"variants: {', '.join(b.name for b in self.bases) or '(none)'}")
 
-    def target(self, name: str) -> Target:
+    def target_spec(self, name: str) -> Target:
+        """The named ``--target`` of the manifest."""
         for t in self.targets:
             if t.name == name:
                 return t
@@ -216,9 +212,10 @@ class Sample:
         """The service a ``target`` runs (default: the image itself, on the default runtime base)."""
         if target is None:
             default = self.base(self.default_base).image if self.default_base else None
-            return Service(self.name, None, self.port, self.health_path, default)
-        t = self.target(target)
-        return Service(t.name, t.name, t.port or self.port, t.health_path or self.health_path, t.base)
+            return Service(self.name, None, self.port, self.health_path, default, stay_up_s=self.stay_up_s)
+        t = self.target_spec(target)
+        return Service(t.name, t.name, t.port or self.port, t.health_path or self.health_path, t.base,
+                       stay_up_s=self.stay_up_s)
 
     def builds(self) -> tuple[BuildSpec, ...]:
         """The whole build matrix: naive, optimised on every base variant, every extra Dockerfile,
@@ -240,79 +237,27 @@ class Sample:
 # --- loading -------------------------------------------------------------------------------------
 
 
-class _Reader:
-    """Typed access to one manifest table, raising SampleError naming the file and field."""
-
-    def __init__(self, path: Path, data: Mapping[str, Any], prefix: str = "") -> None:
-        self.path, self.data, self.prefix = path, data, prefix
-
-    def _fail(self, key: str, problem: str) -> SampleError:
-        return SampleError(f"{self.path}: field {self.prefix}{key!s}: {problem}",
-                           hint="see the manifest schema in dockopt/samples.py")
-
-    def get(self, key: str, kind: type | tuple[type, ...], *, required: bool = True, default: Any = None) -> Any:
-        if key not in self.data:
-            if required:
-                raise self._fail(key, "missing")
-            return default
-        value = self.data[key]
-        if kind is int and isinstance(value, bool):
-            raise self._fail(key, f"expected int, got {value!r}")
-        if not isinstance(value, kind):
-            names = "/".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-            raise self._fail(key, f"expected {names}, got {type(value).__name__} {value!r}")
-        return value
-
-    def table(self, key: str) -> _Reader:
-        return _Reader(self.path, self.get(key, dict), f"{self.prefix}{key}.")
-
-    def optional_table(self, key: str) -> _Reader | None:
-        return self.table(key) if key in self.data else None
-
-    def file(self, root: Path, key: str) -> Path:
-        rel = self.get(key, str)
-        path = root / rel
-        if not path.exists():
-            raise self._fail(key, f"{rel!r} does not exist in {root}")
-        return path
-
-    def optional_file(self, root: Path, key: str, *, required: bool = False) -> Path | None:
-        if key in self.data or required:
-            return self.file(root, key)
-        return None
-
-    def unknown(self, allowed: set[str]) -> None:
-        extra = sorted(set(self.data) - allowed)
-        if extra:
-            raise self._fail(extra[0], f"unknown field (allowed: {', '.join(sorted(allowed))})")
-
-
 def load_manifest(path: Path | str) -> Sample:
     """Load one manifest file (the directory it sits in is the sample's root)."""
     path = Path(path)
     if not path.is_file():
         raise SampleError(f"{path}: no sample manifest here", hint=f"each sample directory needs a {MANIFEST}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SampleError(f"{path}: not valid TOML: {exc}") from exc
-    root = path.parent
-    top = _Reader(path, data)
+    data = read_toml(path, SampleError)
+    root = path.parent.resolve()
+    top = ManifestReader(path, data, error=SampleError)
     top.unknown({"name", "stack", "description", "port", "health_path", "registry_only", "registry_reason",
                  "registry_reference", "dockerfiles", "targets", "bases", "cache"})
 
     name = top.get("name", str)
     if name != root.name:
-        raise top._fail("name", f"{name!r} differs from the directory name {root.name!r}")
+        raise top.fail("name", f"{name!r} differs from the directory name {root.name!r}")
     stack = top.get("stack", str)
     if stack not in STACKS:
-        raise top._fail("stack", f"{stack!r} is not one of {', '.join(STACKS)}")
+        raise top.fail("stack", f"{stack!r} is not one of {', '.join(STACKS)}")
     port = top.get("port", int)
-    if not 0 < port < 65536:
-        raise top._fail("port", f"{port} is not a TCP port")
+    top.port()  # in range
     health_path = top.get("health_path", str)
-    if not health_path.startswith("/"):
-        raise top._fail("health_path", f"{health_path!r} must start with '/'")
+    top.health_path()  # starts with "/"
     registry_only = top.get("registry_only", bool, required=False, default=False)
     registry_reason = top.get("registry_reason", str, required=registry_only)
 
@@ -332,14 +277,14 @@ def load_manifest(path: Path | str) -> Sample:
 
     # Targets
     targets = []
-    tt = top.optional_table("targets") or _Reader(path, {}, "targets.")
+    tt = top.optional_table("targets") or ManifestReader(path, {}, "targets.", error=SampleError)
     for tname in tt.data:
         t = tt.table(tname)
         t.unknown({"stage", "service", "port", "health_path", "dockerfiles", "description", "base"})
         roles = tuple(t.get("dockerfiles", list, required=False, default=["optimised"]))
         for r in roles:
             if r not in dfs.data:
-                raise t._fail("dockerfiles", f"{r!r} is not a Dockerfile role of this sample")
+                raise t.fail("dockerfiles", f"{r!r} is not a Dockerfile role of this sample")
         targets.append(Target(name=tname, stage=t.get("stage", str, required=False, default=tname),
                               service=t.get("service", bool, required=False, default=False),
                               port=t.get("port", int, required=False),
@@ -364,7 +309,7 @@ def load_manifest(path: Path | str) -> Sample:
                                      reason=v.get("reason", str, required=not offline),
                                      note=v.get("note", str, required=False)))
         if default_base not in {b.name for b in bases}:
-            raise bt._fail("default", f"{default_base!r} is not one of bases.variants")
+            raise bt.fail("default", f"{default_base!r} is not one of bases.variants")
 
     # Cache experiments
     ct = top.table("cache")
@@ -374,19 +319,28 @@ def load_manifest(path: Path | str) -> Sample:
     bump_files = tuple(ct.get("bump_files", list, required=dependency is not None, default=[]))
     for f in bump_files:
         if not isinstance(f, str):
-            raise ct._fail("bump_files", f"expected file names, got {f!r}")
+            raise ct.fail("bump_files", f"expected file names, got {f!r}")
         for where in (root, bump_dir) if bump_dir else (root,):
             if not (where / f).is_file():
-                raise ct._fail("bump_files", f"{f!r} does not exist in {where}")
+                raise ct.fail("bump_files", f"{f!r} does not exist in {where}")
     cache = CacheSpec(touch=ct.file(root, "touch"), dependency=dependency,
                       bump_from=ct.get("bump_from", str, required=dependency is not None),
                       bump_to=ct.get("bump_to", str, required=dependency is not None),
                       bump_dir=bump_dir, bump_files=bump_files,
                       reason=ct.get("reason", str, required=dependency is None))
 
+    optimised = next(d for d in dockerfiles if d.role == "optimised")
+    dependency_file = root / bump_files[0] if bump_files else None
+    from_manifest = {"name": "name", "stack": "stack", "dockerfile": "dockerfiles.optimised.path",
+                     "target": "dockerfiles.optimised.target", "port": "port", "health_path": "health_path",
+                     "base_arg": "bases.arg", "touch": "cache.touch", "dependency_file": "cache.bump_files"}
+    origins = {k: Origin("manifest", f"{MANIFEST}: {v}") for k, v in from_manifest.items()}
+    origins["context"] = Origin("manifest", "the sample's directory")
     return Sample(name=name, stack=stack, description=top.get("description", str, required=False, default=""),
-                  root=root, manifest=path, port=port, health_path=health_path,
-                  dockerfiles=tuple(dockerfiles), targets=tuple(targets), base_arg=base_arg,
+                  context=root, dockerfile=optimised.path.resolve(), target=optimised.target, manifest=path,
+                  port=port, health_path=health_path, base_arg=base_arg, touch=cache.touch,
+                  dependency_file=dependency_file, origins=MappingProxyType(origins),
+                  dockerfiles=tuple(dockerfiles), targets=tuple(targets),
                   default_base=default_base, bases=tuple(bases), cache=cache, registry_only=registry_only,
                   registry_reason=registry_reason,
                   registry_reference=top.get("registry_reference", str, required=False))
@@ -419,7 +373,7 @@ def samples_table(samples: list[Sample] | None = None) -> pd.DataFrame:
     for s in samples if samples is not None else all_samples():
         rows.append({
             "name": s.name, "stack": s.stack, "port": s.port, "health_path": s.health_path,
-            "naive": s.dockerfile("naive").path.name, "optimised": s.dockerfile("optimised").path.name,
+            "naive": s.dockerfile_spec("naive").path.name, "optimised": s.dockerfile_spec("optimised").path.name,
             "extra_dockerfiles": ", ".join(d.path.name for d in s.dockerfiles if d.role not in VARIANTS),
             "targets": ", ".join(t.name for t in s.targets),
             "base_arg": s.base_arg, "default_base": s.default_base,
@@ -456,7 +410,7 @@ def image_tag(sample: Sample, variant: str = "optimised", base: str | None = Non
 
 def check_buildable(sample: Sample, variant: str = "optimised", base: str | None = None) -> None:
     """Raise ``NeedsRegistry`` (with the manifest's reason) if this build cannot work here."""
-    spec = sample.dockerfile(variant)
+    spec = sample.dockerfile_spec(variant)
     if sample.registry_only:
         raise NeedsRegistry(sample.registry_reason or "needs registry access",
                             reference=sample.registry_reference)
@@ -479,7 +433,7 @@ def build_request(sample: Sample | str, variant: str = "optimised", base: str | 
     """
     if isinstance(sample, str):
         sample = load(sample)
-    spec = sample.dockerfile(variant)
+    spec = sample.dockerfile_spec(variant)
     check_buildable(sample, variant, base)
     build_args: dict[str, str] = {}
     if base is not None:
@@ -487,10 +441,10 @@ def build_request(sample: Sample | str, variant: str = "optimised", base: str | 
             raise SampleError(f"sample {sample.name!r}: a base variant applies to the optimised Dockerfile only")
         build_args[sample.base_arg] = base
     if target is not None:
-        t = sample.target(target)
+        t = sample.target_spec(target)
         if spec.role not in t.dockerfiles:
             raise SampleError(f"sample {sample.name!r}: target {target!r} is not in {spec.path.name}")
-    stage = sample.target(target).stage if target is not None else spec.target
+    stage = sample.target_spec(target).stage if target is not None else spec.target
     labels = naming.image_labels("sample", **{
         naming.LABEL_SAMPLE: sample.name, naming.LABEL_VARIANT: variant,
         naming.LABEL_BASE: base or (sample.default_base if variant == "optimised" and sample.default_base else "")})

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 # Every session builds under its own image namespace and label, and removes only what it built.
-pytest_plugins = ("tests.isolation", "tests.registry")
+pytest_plugins = ("tests.isolation", "tests.registry", "tests.ordering")
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"

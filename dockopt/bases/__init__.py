@@ -10,15 +10,17 @@ from .catalog import (
                       BASES,
                       BaseImage,
                       BaseState,
+                      RuntimeCandidate,
                       StandinInfo,
                       catalog,
                       is_standin_of,
                       parse_labels,
                       probe,
                       provenance,
+                      runtime_candidates,
                       standin_labels,
 )
 from .provision import ensure
 
-__all__ = ["BASES", "BaseImage", "BaseState", "StandinInfo", "catalog", "ensure", "is_standin_of", "parse_labels",
-           "probe", "provenance", "standin_labels"]
+__all__ = ["BASES", "BaseImage", "BaseState", "RuntimeCandidate", "StandinInfo", "catalog", "ensure", "is_standin_of",
+           "parse_labels", "probe", "provenance", "runtime_candidates", "standin_labels"]

@@ -273,3 +273,53 @@ def provenance(references: Iterable[str]) -> pd.DataFrame:
     df["size_bytes"] = df["size_bytes"].astype("Int64")
     df["upstream_size_bytes"] = df["upstream_size_bytes"].astype("Int64")
     return df
+
+
+# --- runtime candidates per stack (base comparisons of any project) --------------------------------------
+
+
+@dataclass(frozen=True)
+class RuntimeCandidate:
+    """A runtime base worth trying for a stack: ``shell`` says whether ``RUN`` can work on it;
+    ``unsupported`` (when set) why the stack's apps cannot run on it at all (the row is skipped)."""
+
+    name: str
+    reference: str
+    shell: bool
+    unsupported: str | None = None
+
+
+_NO_RUNTIME = "{ref} ships no {what}, and a final stage cannot add it without `apk add` (Alpine's mirror)"
+
+RUNTIME_CANDIDATES: Mapping[str, tuple[RuntimeCandidate, ...]] = {
+    "python": (RuntimeCandidate("slim", "python:3.11-slim-bookworm", True),
+               RuntimeCandidate("distroless", f"{DISTROLESS}/python3-debian12:nonroot", False),
+               RuntimeCandidate("alpine", "alpine:3.20", True,
+                                _NO_RUNTIME.format(ref="alpine:3.20", what="python3"))),
+    "node": (RuntimeCandidate("slim", "node:24-bookworm-slim", True),
+             RuntimeCandidate("distroless", f"{DISTROLESS}/nodejs24-debian12:nonroot", False),
+             RuntimeCandidate("alpine", "alpine:3.20", True, _NO_RUNTIME.format(ref="alpine:3.20", what="node"))),
+    "go": (RuntimeCandidate("scratch", "scratch", False),
+           RuntimeCandidate("distroless", f"{DISTROLESS}/static-debian12:nonroot", False),
+           RuntimeCandidate("alpine", "alpine:3.20", True),
+           RuntimeCandidate("slim", "debian:bookworm-slim", True)),
+    "java": (RuntimeCandidate("jre", "eclipse-temurin:17-jre", True),
+             RuntimeCandidate("distroless", f"{DISTROLESS}/java17-debian12:nonroot", False),
+             RuntimeCandidate("alpine", "alpine:3.20", True,
+                              _NO_RUNTIME.format(ref="alpine:3.20", what="Java runtime"))),
+    "dotnet": (RuntimeCandidate("aspnet", "mcr.microsoft.com/dotnet/aspnet:8.0", True),),
+}
+
+
+def runtime_candidates(stack: str | None) -> tuple[RuntimeCandidate, ...]:
+    """The runtime bases to compare for ``stack`` (slim, distroless, alpine; scratch for static
+    binaries); none for an unknown stack."""
+    return RUNTIME_CANDIDATES.get(stack or "", ())
+
+
+def has_shell(reference: str) -> bool | None:
+    """Whether the catalog knows ``reference`` to have ``/bin/sh`` (None: not in the catalog)."""
+    base = lookup(reference)
+    if base is None:
+        return None
+    return not (base.reference == "scratch" or base.reference.startswith(DISTROLESS))

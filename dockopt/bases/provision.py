@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -89,7 +89,8 @@ def _expand(references: Iterable[str] | None) -> list[_Row]:
 
 
 def ensure(references: Iterable[str] | None = None, *, progress: bool = True, pull: bool = True,
-           strict: bool | None = None, rebuild: bool = False, max_workers: int = 3) -> pd.DataFrame:
+           strict: bool | None = None, rebuild: bool = False, max_workers: int = 3,
+           on_progress: Callable[[int, int, str, str], None] | None = None) -> pd.DataFrame:
     """Make ``references`` (default: the whole catalog) present locally; what happened, per reference.
 
     Each row is one base image reference: ``reference``, ``role``, ``requested`` (False for a parent
@@ -100,6 +101,9 @@ def ensure(references: Iterable[str] | None = None, *, progress: bool = True, pu
 
     ``rebuild=True`` builds present stand-ins again (fresh downloads if the cache was emptied; real
     images are never touched); the replaced stand-in is removed when nothing uses it any more.
+
+    ``on_progress(done, total, reference, action)`` is called as each reference is settled (one line
+    per image in a log, where a bar is noise).
 
     Raises ``BaseUnavailable`` (with the table as ``.frame``) when a stand-in fails to build, or when
     an explicitly requested reference stays missing (``strict=None``: strict only for explicit lists).
@@ -112,6 +116,14 @@ def ensure(references: Iterable[str] | None = None, *, progress: bool = True, pu
     bar = tqdm(total=len(rows), desc="bases", unit="image", disable=not progress, leave=False)
     to_build: dict[str, _Row] = {}
     replaced: list[tuple[str, str]] = []
+    settled = 0
+
+    def tick(row: _Row) -> None:
+        nonlocal settled
+        settled += 1
+        bar.update(1)
+        if on_progress is not None:
+            on_progress(settled, len(rows), row.reference, row.action )
 
     def plan(row: _Row) -> None:
         t0 = time.monotonic()
@@ -156,9 +168,9 @@ def ensure(references: Iterable[str] | None = None, *, progress: bool = True, pu
                     bar.total = (bar.total or 0) + 1
                     queue.append(prow)
             if row.reference not in to_build:
-                bar.update(1)
+                tick(row)
         # 2. build the stand-ins, parents first, independent ones side by side
-        _build_all(to_build, by_ref, bar, max_workers)
+        _build_all(to_build, by_ref, tick, max_workers)
         for image_id, ref in reversed(replaced):  # children first
             _drop_replaced_standin(image_id, ref)
     except EngineUnavailable:
@@ -180,7 +192,8 @@ def ensure(references: Iterable[str] | None = None, *, progress: bool = True, pu
     return frame
 
 
-def _build_all(to_build: dict[str, _Row], by_ref: dict[str, _Row], bar: tqdm, max_workers: int) -> None:
+def _build_all(to_build: dict[str, _Row], by_ref: dict[str, _Row], tick: Callable[[_Row], None],
+               max_workers: int) -> None:
     groups: dict[str, list[_Row]] = {}
     for row in to_build.values():
         groups.setdefault(_group(row.base), []).append(row)
@@ -211,7 +224,7 @@ def _build_all(to_build: dict[str, _Row], by_ref: dict[str, _Row], bar: tqdm, ma
             else:
                 row.action = "failed"
                 row.detail = error
-            bar.update(1)
+            tick(row)
         if error is not None:
             failed[group] = error
 

@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "doctor": "doctor",
     "exercise": "exercise",
+    "init": "project",
+    "lab": "project",
 }
 
 # What a shell reports for a program that SIGPIPE ended; Python turns SIGPIPE into BrokenPipeError.

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..units import human_seconds
-from ._common import add_json_option, print_table
+from ._common import add_json_option, print_table, progress_line
 
 _ENSURE = ["reference", "action", "status", "size_bytes", "duration_s", "detail"]
 _CATALOG = ["reference", "role", "status", "size_bytes", "notes"]
@@ -19,8 +19,11 @@ def run(args: argparse.Namespace) -> int:
         df = bases.catalog(args.references or None)
         print_table(df, None if args.json else _CATALOG, as_json=args.json)
         return 0
-    # tqdm's bar redraws one line: on a terminal that is progress, in a log file it is noise
-    df = bases.ensure(args.references or None, progress=not args.quiet and not args.json and sys.stderr.isatty())
+    # tqdm's bar redraws one line: on a terminal that is progress, in a log file it is noise; there one
+    # line per image says the same
+    on_tty = sys.stderr.isatty()
+    df = bases.ensure(args.references or None, progress=not args.quiet and not args.json and on_tty,
+                      on_progress=None if args.quiet or on_tty else _line)
     if args.json:
         print_table(df, as_json=True)
         return 0
@@ -34,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
               "reports name every stand-in they used")
     print("next: `dockopt bases catalog` lists them; `dockopt samples build --smoke` builds the samples on them")
     return 0
+
+
+def _line(done: int, total: int, reference: str, action: str) -> None:
+    progress_line(f"[{done}/{total}] {reference}: {action}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

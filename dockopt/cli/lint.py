@@ -35,6 +35,11 @@ def _show(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in df.astype(object).where(df.notna(), None).to_dict(orient="records")]
+
+
 def run(args: argparse.Namespace) -> int:
     from ..errors import DockoptError
 
@@ -57,16 +62,19 @@ def run(args: argparse.Namespace) -> int:
     columns = ["cost", "rule", "severity", "file", "line", "message"] + (["check"] if shown["check"].any() else [])
     if args.measure:
         columns.remove("file")
+    if args.json:
+        from ._common import print_json
+
+        print_json(_records(df))
+        return 1 if (df["severity"] == "error").any() else 0
     print_table(shown, columns)
     if args.verbose and len(df):
         print()
         for r in df.itertuples(index=False):
             print(f"- {r.rule} (line {r.line}): {r.message}\n    fix: {r.fix}\n    evidence: {r.evidence}")
-    if args.json:
-        rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-                for row in df.astype(object).where(df.notna(), None).to_dict(orient="records")]
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(rows, f, indent=2, default=str)
+    if args.json_file:
+        with open(args.json_file, "w", encoding="utf-8") as f:
+            json.dump(_records(df), f, indent=2, default=str)
     return 1 if (df["severity"] == "error").any() else 0
 
 
@@ -81,7 +89,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--target", help="build target (--measure)")
     s.add_argument("--build-arg", action="append", metavar="KEY=VALUE")
     s.add_argument("--no-edit", action="store_true", help="skip the rebuild after a one-line source edit")
-    s.add_argument("--json", metavar="FILE", help="write the findings as JSON")
+    s.add_argument("--json", action="store_true", help="print the findings as JSON instead of the table")
+    s.add_argument("--json-file", metavar="FILE", help="also write the findings as JSON to FILE")
     s.add_argument("-v", "--verbose", action="store_true", help="print each finding's fix and evidence")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     s.set_defaults(func=run)

@@ -1,8 +1,10 @@
-"""``dockopt report``: execute notebooks into offline HTML reports."""
+"""``dockopt report``: execute notebooks into offline HTML reports; or report on any project
+(``--project``) or image (``--image``) from the templates shipped in the package."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,15 +18,51 @@ if TYPE_CHECKING:  # pragma: no cover
 def run(args: argparse.Namespace) -> int:
     from .. import report
 
-    notebooks = args.notebooks or sorted(str(p) for p in Path("notebooks").glob("*.ipynb"))
+    if args.project or args.image:
+        if args.notebooks or args.parameter:
+            raise DockoptError("--project/--image render a built-in template: give no notebooks or -p",
+                               hint="dockopt report --project PATH [-f Dockerfile] [--target T] [-o DIR]")
+        out = args.output or report.DEFAULT_OUTPUT
+        what = ("building, rebuilding after edits (on a copy) and trying other runtime bases" if args.project
+                else "reading the image")
+        print(f"rendering the report: {what}; this takes a few minutes...", file=sys.stderr, flush=True)
+        if args.project:
+            done = report.render_project(args.project, dockerfile=args.file, target=args.target, output_dir=out,
+                                         no_input=args.no_input)
+        else:
+            done = report.render_image(args.image, output_dir=out, no_input=args.no_input)
+        print(f"report: {done.html_path} ({done.html_bytes / 1e6:.1f} MB, {done.duration_s:.0f} s; opens offline)")
+        if done.standins:
+            print(f"offline stand-in bases (named in the report's banner): {', '.join(done.standins)}")
+        return 0
+    if args.file or args.target:
+        raise DockoptError("-f/--target go with --project", hint="dockopt report --project PATH -f Dockerfile.prod")
+    notebooks = args.notebooks or _default_notebooks()
     if not notebooks:
-        raise DockoptError("no notebooks to render", hint="name them, or run from the repository root")
-    table = report.render_all(notebooks, args.output, parameters=kv(args.parameter, "parameter"),
-                              on_progress=_progress)
+        raise DockoptError("no notebooks to render",
+                           hint="name them, run from the repository root, or report on a project: --project PATH")
+    out = args.output or "reports"
+    table = report.render_all(notebooks, out, parameters=kv(args.parameter, "parameter"), on_progress=_progress)
     print_table(table, ["report", "duration_s", "headlines"])
-    print(f"\nindex: {Path(args.output) / 'index.html'}  (the front page: every report's question, "
+    print(f"\nindex: {Path(out) / 'index.html'}  (the front page: every report's question, "
           "headline figures and conclusion; opens offline)")
     return 0
+
+
+def _default_notebooks() -> list[str]:
+    """The curated notebooks, then the course; any that prunes the build cache last, so that the
+    builds of the others stay warm (the notebook's metadata says ``prunes_build_cache``)."""
+    import json
+
+    found = [*sorted(Path("notebooks").glob("*.ipynb")), *sorted(Path("notebooks/guide").glob("*.ipynb"))]
+
+    def prunes(path: Path) -> bool:
+        try:
+            return bool(json.loads(path.read_text()).get("metadata", {}).get("dockopt", {}).get("prunes_build_cache"))
+        except (OSError, ValueError):
+            return False
+
+    return [str(p) for p in sorted(found, key=prunes)]  # sorted() is stable: the order is kept otherwise
 
 
 def _progress(index: int, total: int, name: str, done: report_mod.Report | None) -> None:
@@ -38,9 +76,16 @@ def _progress(index: int, total: int, name: str, done: report_mod.Report | None)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("report", help="execute notebooks into offline HTML reports")
-    s.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb")
-    s.add_argument("-o", "--output", default="reports")
+    s = sub.add_parser("report", help="offline HTML reports: of notebooks, of any project (--project) or image "
+                                      "(--image)")
+    s.add_argument("notebooks", nargs="*", help="default: notebooks/*.ipynb, then the course in notebooks/guide/")
+    which = s.add_mutually_exclusive_group()
+    which.add_argument("--project", metavar="PATH", help="report on the project in PATH (build, layers, cache, bases)")
+    which.add_argument("--image", metavar="REF|ARCHIVE", help="report on an image alone, from the engine or an archive")
+    s.add_argument("-f", "--file", help="with --project: the Dockerfile, relative to PATH (default: Dockerfile)")
+    s.add_argument("--target", help="with --project: the --target stage to build")
+    s.add_argument("--no-input", action="store_true", help="hide the code cells (the story only)")
+    s.add_argument("-o", "--output", help="output folder (default: reports, or ./dockopt-report for --project/--image)")
     s.add_argument("-p", "--parameter", action="append", metavar="KEY=VALUE",
                    help="override a value of the notebooks' parameters cell")
     s.set_defaults(func=run)

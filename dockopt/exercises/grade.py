@@ -46,7 +46,7 @@ from .spec import Criterion, Exercise, load
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis_report import AnalysisReport
-    from ..image.compressed import CompressedSize
+    from ..image.compressed import CompressedLayers
     from ..image.table import FileTable
     from ..smoke import SmokeResult
 
@@ -261,6 +261,8 @@ def measure_rebuild(c: Criterion, steps: Any) -> sc.Measurement:
 
 def measure_health(c: Criterion, result: SmokeResult) -> sc.Measurement:
     ready = result.healthy_s if result.has_healthcheck and result.healthy_s is not None else result.http_ok_s
+    if ready is None:  # ready by another check (the process staying up): docker run to ready
+        ready = result.ready_s
     shown = f"{'healthy' if result.has_healthcheck else 'HTTP 200'} after {human_seconds(ready)}"
     detail = (f"HTTP {result.http_status} on {result.health_path} after {human_seconds(result.http_ok_s)}"
               + (f"; Docker reported healthy after {human_seconds(result.healthy_s)}" if result.has_healthcheck
@@ -287,10 +289,10 @@ class _Facts:
         return analyze_report(self.tag, build=self.result)
 
     @functools.cached_property
-    def compressed(self) -> CompressedSize:
-        from ..image.compressed import compressed_size
+    def compressed(self) -> CompressedLayers:
+        from ..image.compressed import compressed_layers
 
-        return compressed_size(self.tag)
+        return compressed_layers(self.tag)
 
     @functools.cached_property
     def smoke(self) -> SmokeResult | SmokeFailed | EngineError:
@@ -310,9 +312,9 @@ class _Facts:
             return measure_bytes(c, self.result.size_bytes)
         if kind == "compressed_size":
             comp = self.compressed
-            return measure_bytes(c, comp.compressed_size_bytes,
-                                 f"{human_bytes(comp.size_bytes)} of layers, gzip level 6, in {len(comp.layer_bytes)} "
-                                 "layers")
+            return measure_bytes(c, comp.total_bytes,
+                                 f"{human_bytes(sum(comp.layer_bytes))} of layers, gzip level 6, "
+                                 f"in {len(comp.layer_bytes)} layers")
         if kind == "layers":
             n = len(self.info.layers)
             return at_most(c, n, f"{n} layer" + ("" if n == 1 else "s"))

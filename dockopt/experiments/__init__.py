@@ -1,11 +1,18 @@
-"""Experiments: build sample images, run them and measure them; the comparisons the notebooks tell.
+"""Experiments: build images of any project (a folder with a Dockerfile, or a sample), run them and
+measure them; the comparisons the notebooks tell. Every experiment takes a ``dockopt.Project``, a
+sample name or a project folder (``resolve``).
 
+- ``build_project`` / ``smoke_project``: a project's image, built or started (ready by HTTP health
+  path, else its HEALTHCHECK, else its process staying up).
 - ``build_sample`` / ``smoke_sample``: one image of a sample's build matrix, built or started;
   ``build_samples``: the whole matrix (``dockopt samples build``).
-- ``naive_vs_optimised``: one sample, both Dockerfiles, sizes and layers side by side.
-- ``cache_scenarios``: what a rebuild costs after no change, a source edit, a dependency bump
-  (on a private copy of the sample: ``copy_tree``, ``touch_source``, ``bump_dependency``).
-- ``base_matrix``: the optimised Dockerfile on each runtime base the sample declares.
+- ``compare_dockerfiles``: two Dockerfiles of one project; ``compare_images``: two images, before and
+  after; ``naive_vs_optimised``: a sample's two Dockerfiles.
+- ``cache_scenarios``: what a rebuild costs after no change, a source edit, a dependency change
+  (on a private copy: ``copy_tree``, ``touch_source``, ``bump_dependency``).
+- ``base_matrix``: the image on each candidate runtime base, every cell measured (size, compressed
+  size, packages, shell, setuid files, user, start-up, memory, health; ``measure_image``);
+  ``base_candidates``: which bases it would try, and why some cannot work.
 - ``service_targets``: each service ``--target`` of a multi-service sample.
 - ``climb`` / ``load_ladder`` / ``cluttered_copy``: the conversion ladder (one change per rung).
 - ``byte_breakdown`` / ``source_edit_rebuild``: what a single-stage image is made of, what an edit reruns.
@@ -21,25 +28,45 @@ attributes), so ``report.provenance`` can say which were offline stand-ins.
 
 from __future__ import annotations
 
-from .bases import base_matrix, service_targets
+from .bases import (
+    MATRIX_COLUMNS,
+    BasePlan,
+    ImageFacts,
+    base_candidates,
+    base_matrix,
+    base_plans,
+    measure_image,
+    service_targets,
+)
 from .builds import (
     BUILD_STATUSES,
     PROGRESS_PHASES,
+    ProjectLike,
     SampleProgress,
     build_matrix,
+    build_project,
     build_sample,
     build_samples,
+    project_tag,
+    resolve,
+    smoke_project,
     smoke_sample,
 )
+<<<<<<< HEAD
 from .cache import SCENARIOS, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, naive_vs_optimised
 from .ladder import Clutter, Ladder, LadderRun, Rung, climb, cluttered_copy, image_facts, load_ladder
 from .multistage import multi_stage_matrix
+=======
+from .cache import SCENARIOS, CacheScenarios, bump_dependency, cache_scenarios, copy_tree, touch_source
+from .compare import Comparison, compare_dockerfiles, compare_images, naive_vs_optimised
+>>>>>>> main
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
 from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
 from .traditional import PARTS, byte_breakdown, dev_packages, source_edit_rebuild
 
+<<<<<<< HEAD
 __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "PROGRESS_PHASES", "SCENARIOS",
            "SIZE_TARGETS", "Comparison", "RebuildExplanation", "SampleProgress", "Transfer", "artefact_bytes",
            "base_matrix", "build_matrix", "build_sample", "build_samples", "bump_dependency", "cache_scenarios",
@@ -48,3 +75,13 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "PROGRE
            "transfer"]
 __all__ += ["Clutter", "Ladder", "LadderRun", "Rung", "climb", "cluttered_copy", "image_facts", "load_ladder"]
 __all__ += ["PARTS", "byte_breakdown", "dev_packages", "source_edit_rebuild", "multi_stage_matrix"]
+=======
+__all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX_COLUMNS", "PROGRESS_PHASES",
+           "SCENARIOS", "SIZE_TARGETS", "BasePlan", "CacheScenarios", "Comparison", "ImageFacts", "ProjectLike",
+           "RebuildExplanation", "SampleProgress", "Transfer", "artefact_bytes", "base_candidates", "base_matrix",
+           "base_plans", "build_matrix", "build_project", "build_sample", "build_samples", "bump_dependency",
+           "cache_scenarios", "ci_cold_runner", "compare_dockerfiles", "compare_images", "copy_tree",
+           "explain_cache_runs", "explain_rebuild", "explain_scenarios", "measure_image", "measure_sizes",
+           "naive_vs_optimised", "project_tag", "pushed_name", "resolve", "service_targets", "smoke_project",
+           "smoke_sample", "touch_source", "transfer"]
+>>>>>>> main

@@ -1,22 +1,95 @@
-"""One image of a sample's build matrix, built or started; the whole matrix; the helpers every experiment shares."""
+"""Building and starting a project's image (any folder, a sample included); one image of a sample's build
+matrix; the whole matrix; the helpers every experiment shares (``resolve`` above all)."""
 
 from __future__ import annotations
 
+import os
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from .. import naming
 from .. import samples as samples_mod
 from .. import smoke as _smoke
 from ..build import BuildResult, build
-from ..errors import DockoptError, NeedsRegistry
+from ..errors import DockoptError, NeedsRegistry, ProjectError
+from ..project import MANIFEST, Project, project
 from ..samples import Sample
 
+#: What every experiment accepts: a Project (a Sample is one), a sample name, or a project folder.
+ProjectLike = Project | str | os.PathLike[str]
 
-def _sample(sample: Sample | str) -> Sample:
-    return samples_mod.load(sample) if isinstance(sample, str) else sample
+
+def resolve(target: ProjectLike) -> Project:
+    """The one resolver of what experiments accept: a ``Project`` (a ``Sample`` included) as is; a
+    folder or a Dockerfile path through ``dockopt.project`` (a sample's own folder gives its
+    ``Sample``); a name that is no path here but a sample's, through ``samples.load``."""
+    if isinstance(target, Project):
+        return target
+    text = os.fspath(target)
+    path = Path(text).expanduser()
+    if path.exists():
+        folder = path.resolve() if path.is_dir() else None
+        if (folder is not None and folder.parent == samples_mod.samples_dir().resolve()
+                and (folder / MANIFEST).is_file()):
+            return samples_mod.load(folder.name)
+        return project(path)
+    if isinstance(target, str) and "/" not in text and text in samples_mod.names():
+        return samples_mod.load(text)
+    raise ProjectError(f"{text!r} is neither a project folder nor a sample",
+                       hint=f"pass a folder with a Dockerfile, a dockopt.project(...), or a sample name "
+                            f"({', '.join(samples_mod.names()) or 'none here'})")
+
+
+def _sample(sample: ProjectLike, *, why: str = "") -> Sample:
+    """The ``Sample`` an experiment that needs a sample's curated metadata was given."""
+    resolved = resolve(sample)
+    if not isinstance(resolved, Sample):
+        raise ProjectError(f"{resolved.name}: {why or 'this needs a sample'} (a sample's dockopt.toml declares it; "
+                           "a project folder does not)",
+                           hint="for your own project: build_project, compare_dockerfiles, cache_scenarios, "
+                                "base_matrix")
+    return resolved
+
+
+_TAG_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def project_tag(p: Project, label: str = "latest") -> str:
+    """``<namespace>/<project>:<label>`` (the namespace is ``naming.namespace()``)."""
+    tag = _TAG_CHARS.sub("-", label).strip("-.") or "latest"
+    return f"{naming.namespace()}/{p.slug}:{tag[:128]}"
+
+
+def build_project(target: ProjectLike, *, dockerfile: str | os.PathLike[str] | None = None,
+                  stage: str | None = None, build_args: Mapping[str, str] | None = None, tag: str | None = None,
+                  no_cache: bool = False, progress: bool = True) -> BuildResult:
+    """Build a project's image through ``dockopt.build``: its Dockerfile and target, or ``dockerfile``
+    (relative to the context; then its own last stage unless ``stage``) with extra ``build_args``.
+
+    A sample builds its optimised image on the default runtime base (``build_sample``), so what it
+    cannot build here raises ``NeedsRegistry`` with the manifest's reason. Tagged
+    ``<namespace>/<project>:<dockerfile>[-<stage>]`` unless ``tag`` is given, labelled with the project.
+    """
+    p = resolve(target)
+    if isinstance(p, Sample) and dockerfile is None and stage is None and not build_args:
+        return build_sample(p, "optimised", tag=tag, no_cache=no_cache, progress=progress)
+    df = p.dockerfile if dockerfile is None else p.resolve(dockerfile)
+    chosen_stage = stage if stage is not None else (p.target if dockerfile is None else None)
+    label = df.name.lower() + (f"-{chosen_stage}" if chosen_stage else "")
+    return build(p.context, dockerfile=df, target=chosen_stage, build_args={**p.build_args, **(build_args or {})},
+                 tag=tag or project_tag(p, label), no_cache=no_cache, progress=progress,
+                 labels=naming.image_labels("project", **{naming.LABEL_PROJECT: p.name}))
+
+
+def smoke_project(target: ProjectLike, image: str, *, timeout_s: float = 90, memory: bool = True) -> _smoke.SmokeResult:
+    """Start ``image`` of a project and wait until it is ready: HTTP 200 on its health path, else its
+    HEALTHCHECK, else its process staying up (``Project.stay_up_s``); always removes the container."""
+    return _smoke.smoke(image, resolve(target).service(), timeout_s=timeout_s, memory=memory)
 
 
 def _bases(*results: BuildResult) -> str:
@@ -35,17 +108,17 @@ def build_sample(sample: Sample | str, variant: str = "optimised", base: str | N
     Tagged ``<namespace>/<sample>:<variant>[-<base>][-<target>]`` unless ``tag`` is given. Raises
     ``NeedsRegistry`` (with the manifest's reason) for what cannot be built here.
     """
-    req = samples_mod.build_request(sample, variant, base, target=target, tag=tag)
+    req = samples_mod.build_request(_sample(sample), variant, base, target=target, tag=tag)
     return build(req.context, dockerfile=req.dockerfile, target=req.target, build_args=req.build_args,
                  tag=req.tag, no_cache=no_cache, labels=req.labels, progress=progress)
 
 
 def smoke_sample(sample: Sample | str, image: str, *, target: str | None = None,
-                 timeout_s: float = 90) -> _smoke.SmokeResult:
+                 timeout_s: float = 90, memory: bool = True) -> _smoke.SmokeResult:
     """Start ``image`` (of ``sample``, service ``target`` for multi-service samples), wait for
     Docker's health status (if it has a HEALTHCHECK) and HTTP 200 on its health path at 127.0.0.1;
     always removes the container. Raises ``SmokeFailed``."""
-    return _smoke.smoke(image, _sample(sample).service(target), timeout_s=timeout_s)
+    return _smoke.smoke(image, _sample(sample).service(target), timeout_s=timeout_s, memory=memory)
 
 
 BUILD_STATUSES = ("built", "healthy", "skipped", "failed")

@@ -1,90 +1,235 @@
-"""Cache behaviour: what a rebuild costs after no change, a source edit, a dependency bump (on a private copy)."""
+"""Cache behaviour: what a rebuild costs after no change, a source edit, a dependency change; on a private
+copy of the project, so the user's tree is never modified."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import naming
 from ..build import BuildResult, build
-from ..errors import SampleError
+from ..errors import ProjectError, SampleError
+from ..project import FileEdit, Project, context_files, edit_file
 from ..samples import Sample
-from .builds import _bases, _sample
+from .builds import ProjectLike, _bases, project_tag, resolve
 
-# --- cache behaviour -----------------------------------------------------------------------------------
+SCENARIOS = ("cold", "unchanged", "source edit", "dependency change")
+RUN_COLUMNS = ["variant", "scenario", "wall_s", "steps_executed", "steps_cached", "executed_s", "first_executed",
+               "changed_files", "skipped", "bases"]
+EDIT_COLUMNS = ["variant", "scenario", "path", "how", "bytes_before", "bytes_after"]
 
 
-def copy_tree(sample: Sample, dest: Path | str) -> Path:
-    """Copy the sample's directory to ``dest`` (for experiments that edit files); returns ``dest``."""
+@dataclass(frozen=True)
+class CacheScenarios:
+    """The rebuilds of one project, scenario after scenario, per variant (Dockerfile role or file).
+
+    ``runs``: each row is one build of one variant in one scenario (``RUN_COLUMNS``); a scenario
+    that could not be run here is a row whose ``skipped`` says why. ``edits``: each row is one file
+    a scenario changed in the private copy (``EDIT_COLUMNS``). ``builds``: each run's
+    ``BuildResult`` by ``(variant, scenario)``; ``rebuilds()`` pairs each with the build before it,
+    which is what explains a cache miss.
+    """
+
+    project: str
+    runs: pd.DataFrame = field(repr=False)
+    edits: pd.DataFrame = field(repr=False)
+    builds: Mapping[tuple[str, str], BuildResult] = field(repr=False)
+
+    def build(self, variant: str, scenario: str) -> BuildResult:
+        """The ``BuildResult`` of one run; ``KeyError`` naming what exists."""
+        try:
+            return self.builds[(variant, scenario)]
+        except KeyError:
+            raise KeyError(f"no run {variant!r}/{scenario!r}; runs: {sorted(self.builds)}") from None
+
+    def rebuilds(self) -> Iterator[tuple[str, str, BuildResult, BuildResult]]:
+        """``(variant, scenario, previous build, this build)`` for every run after a variant's first."""
+        previous: dict[str, BuildResult] = {}
+        for (variant, scenario), result in self.builds.items():
+            if variant in previous:
+                yield variant, scenario, previous[variant], result
+            previous[variant] = result
+
+    @property
+    def skipped(self) -> pd.DataFrame:
+        """Each row is one scenario that was not run: ``variant``, ``scenario``, ``skipped`` (why)."""
+        return self.runs.loc[self.runs["skipped"].notna(), ["variant", "scenario", "skipped"]].reset_index(drop=True)
+
+    @property
+    def base_images(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(ref for r in self.builds.values() for ref in r.base_images))
+
+
+# --- the private copy and the edits made to it ---------------------------------------------------------------
+
+
+def _dockerfiles(p: Project) -> list[Path]:
+    if isinstance(p, Sample):
+        return [spec.path.resolve() for spec in p.dockerfiles]
+    return [p.dockerfile]
+
+
+def copy_tree(project: ProjectLike, dest: Path | str, *, dockerfiles: Sequence[Path] = ()) -> Path:
+    """Copy what a build of the project sends (``.dockerignore`` honoured, for each of its Dockerfiles)
+    plus the Dockerfiles and ignore files to ``dest``, for experiments that edit files; returns ``dest``."""
+    p = resolve(project)
     dest = Path(dest)
-    shutil.copytree(sample.root, dest, ignore=shutil.ignore_patterns("node_modules", "__pycache__", ".venv",
-                                                                     "dist", "target", "bin", "obj"),
-                    dirs_exist_ok=True)
+    wanted: set[str] = set()
+    for df in [*_dockerfiles(p), *dockerfiles]:
+        wanted |= context_files(p.context, df)
+        for extra in (df, df.with_name(df.name + ".dockerignore")):
+            if extra.is_file() and extra.resolve().is_relative_to(p.context):
+                wanted.add(extra.resolve().relative_to(p.context).as_posix())
+    if (p.context / ".dockerignore").is_file():
+        wanted.add(".dockerignore")
+    for rel in sorted(wanted):
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(p.context / rel, target, follow_symlinks=False)
     return dest
 
 
-def touch_source(sample: Sample, tree: Path | str, marker: str = "cache experiment") -> Path:
-    """Append a comment to the manifest's ``touch`` file inside ``tree`` (a copy); returns its path."""
-    rel = sample.cache.touch.relative_to(sample.root)
-    path = Path(tree) / rel
-    comment = {".py": "#", ".toml": "#", ".txt": "#", ".html": None, ".vue": None}.get(path.suffix, "//")
-    line = f"\n<!-- {marker} -->\n" if comment is None else f"\n{comment} {marker}\n"
-    path.write_text(path.read_text(encoding="utf-8") + line, encoding="utf-8")
-    return path
+def _in_tree(p: Project, tree: Path, path: Path) -> tuple[Path, str]:
+    rel = p.relative(path)
+    return tree / rel, rel
 
 
-def bump_dependency(sample: Sample, tree: Path | str) -> tuple[Path, ...]:
-    """Replace the dependency files in ``tree`` (a copy) by their bumped versions; returns them."""
-    c = sample.cache
-    if c.dependency is None or c.bump_dir is None:
-        raise SampleError(f"sample {sample.name!r} has no dependency to bump: {c.reason}")
+def _marker(what: str) -> str:
+    # Unique per run: BuildKit keys its cache by content, so an edit an earlier run made once would hit.
+    return f"dockopt cache experiment: {what} {uuid.uuid4().hex[:12]}"
+
+
+def _touch(p: Project, tree: Path, marker: str | None = None) -> FileEdit:
+    if p.touch is None:
+        raise ProjectError(f"{p.name}: no source file to edit: {p.origin('touch').detail}",
+                           hint="name one in dockopt.toml: [cache] touch = \"src/app.py\"")
+    path, rel = _in_tree(p, tree, p.touch)
+    return edit_file(path, relative=rel, marker=marker or _marker("source edit"))
+
+
+def touch_source(project: ProjectLike, tree: Path | str, marker: str | None = None) -> Path:
+    """Change the project's ``touch`` file inside ``tree`` (a copy) by one comment line (unique to this
+    call unless ``marker`` is given); returns its path."""
+    p = resolve(project)
+    edit = _touch(p, Path(tree), marker)
+    return Path(tree) / edit.path
+
+
+def _change_dependency(p: Project, tree: Path) -> list[FileEdit]:
+    if isinstance(p, Sample):
+        c = p.cache
+        if c.dependency is None or c.bump_dir is None:
+            raise SampleError(f"sample {p.name!r} has no dependency to bump: {c.reason}")
+        edits = []
+        for f in c.bump_files:
+            target = tree / f
+            before = target.stat().st_size
+            shutil.copyfile(c.bump_dir / f, target)
+            edits.append(FileEdit(path=f, how=f"bumped {c.dependency} {c.bump_from} -> {c.bump_to}",
+                                  bytes_before=before, bytes_after=target.stat().st_size))
+        # The bumped files are the same every run, and an earlier run's build of them may still be in
+        # BuildKit's cache: a run-unique mark makes the dependency step miss as it would for a real bump.
+        mark = edit_file(tree / c.bump_files[0], relative=c.bump_files[0], marker=_marker("dependency bump"))
+        edits[0] = FileEdit(path=mark.path, how=f"{edits[0].how}; {mark.how} (unique to this run)",
+                            bytes_before=edits[0].bytes_before, bytes_after=mark.bytes_after)
+        return edits
+    if p.dependency_file is None:
+        raise ProjectError(f"{p.name}: no dependency manifest to change: {p.origin('dependency_file').detail}",
+                           hint="name one in dockopt.toml: [cache] dependency_file = \"requirements.txt\"")
+    path, rel = _in_tree(p, tree, p.dependency_file)
+    return [edit_file(path, relative=rel, marker=_marker("dependency change"))]
+
+
+def bump_dependency(project: ProjectLike, tree: Path | str) -> tuple[Path, ...]:
+    """Change the dependency manifest in ``tree`` (a copy): a sample's curated bump (its ``bump_dir``
+    versions), a project's byte-level edit that keeps the manifest valid. Returns the changed files."""
+    p = resolve(project)
+    return tuple(Path(tree) / e.path for e in _change_dependency(p, Path(tree)))
+
+
+# --- the experiment --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Variant:
+    name: str
+    project: Project
+    dockerfile: Path
+    target: str | None
+
+
+def _variants(p: Project, variants: Sequence[str] | None) -> list[_Variant]:
+    if isinstance(p, Sample):
+        out = []
+        for role in variants or ("naive", "optimised"):
+            spec = p.dockerfile_spec(role)
+            out.append(_Variant(role, p, spec.path.resolve(), spec.target))
+        return out
+    if not variants:
+        return [_Variant(p.dockerfile.name, p, p.dockerfile, p.target)]
     out = []
-    for f in c.bump_files:
-        target = Path(tree) / f
-        shutil.copyfile(c.bump_dir / f, target)
-        out.append(target)
-    return tuple(out)
+    for name in variants:
+        df = p.resolve(name)
+        same = df == p.dockerfile
+        out.append(_Variant(df.name, p if same else p.with_dockerfile(df), df, p.target if same else None))
+    return out
 
 
-SCENARIOS = ("cold", "unchanged", "source edit", "dependency bump")
+def cache_scenarios(project: ProjectLike, variants: Sequence[str] | None = None, *,
+                    progress: bool = True) -> CacheScenarios:
+    """Rebuild each variant of a project after no change, a source edit and a dependency change, in
+    order, on a private copy of what its builds send (the user's tree is never touched).
 
-
-def cache_scenarios(sample: Sample | str, variants: Sequence[str] = ("naive", "optimised"), *,
-                    progress: bool = True) -> pd.DataFrame:
-    """Each row is one build of one variant in one scenario, run in order on a private copy of the sample.
-
-    Scenarios: ``cold`` (no cache), ``unchanged`` (rebuild), ``source edit`` (the manifest's touch
-    file changed), ``dependency bump`` (the manifest's dependency bumped, when it declares one).
-    Columns: ``variant``, ``scenario``, ``wall_s``, ``steps_executed``, ``steps_cached``,
-    ``executed_s`` (seconds spent in executed steps), ``first_executed`` (the earliest Dockerfile
-    step that had to run again), ``bases``.
+    ``variants``: a sample's Dockerfile roles (default naive and optimised), or a project's
+    Dockerfiles relative to its context (default: its own). Scenarios (``SCENARIOS``): ``cold``
+    (no cache), ``unchanged``, ``source edit`` (a comment line in the source file the final stage's
+    last context COPY delivers, or the manifest's ``touch``), ``dependency change`` (a sample's
+    curated bump; a project's byte-level edit of the dependency manifest its build copies, which
+    keeps it valid). A scenario that cannot be run is a row with its reason, not an error.
     """
-    s = _sample(sample)
-    rows = []
-    for variant in variants:
-        spec = s.dockerfile(variant)
-        with tempfile.TemporaryDirectory(prefix=f"dockopt-cache-{s.name}-") as tmp:
-            tree = copy_tree(s, Path(tmp) / s.name)
-            tag = f"{naming.namespace()}/{s.name}:cache-{variant}"
+    p = resolve(project)
+    rows: list[dict[str, object]] = []
+    edit_rows: list[dict[str, object]] = []
+    builds: dict[tuple[str, str], BuildResult] = {}
+    label_key = naming.LABEL_SAMPLE if isinstance(p, Sample) else naming.LABEL_PROJECT
+    for v in _variants(p, variants):
+        with tempfile.TemporaryDirectory(prefix=f"dockopt-cache-{p.slug}-") as tmp:
+            tree = copy_tree(p, Path(tmp) / p.slug, dockerfiles=[v.dockerfile])
+            inside = v.dockerfile.is_relative_to(p.context)
+            dockerfile = tree / p.relative(v.dockerfile) if inside else v.dockerfile  # outside: read in place
+            tag = project_tag(p, f"cache-{v.name}")
             for scenario in SCENARIOS:
-                if scenario == "source edit":
-                    touch_source(s, tree)
-                elif scenario == "dependency bump":
-                    if s.cache.dependency is None:
-                        continue
-                    bump_dependency(s, tree)
-                result = build(tree, dockerfile=spec.path.name, target=spec.target, tag=tag,
+                try:
+                    if scenario == "source edit":
+                        edits = [_touch(v.project, tree)]
+                    elif scenario == "dependency change":
+                        edits = _change_dependency(v.project, tree)
+                    else:
+                        edits = []
+                except ProjectError as exc:
+                    rows.append({"variant": v.name, "scenario": scenario, "skipped": exc.message})
+                    continue
+                edit_rows += [{"variant": v.name, "scenario": scenario, "path": e.path, "how": e.how,
+                               "bytes_before": e.bytes_before, "bytes_after": e.bytes_after} for e in edits]
+                result = build(tree, dockerfile=dockerfile, target=v.target, build_args=dict(p.build_args), tag=tag,
                                no_cache=scenario == "cold", progress=progress,
-                               labels=naming.image_labels("experiment", **{naming.LABEL_SAMPLE: s.name}))
-                rows.append(_scenario_row(variant, scenario, result))
-    return pd.DataFrame(rows)
+                               labels=naming.image_labels("experiment", **{label_key: p.name}))
+                builds[(v.name, scenario)] = result
+                rows.append(_scenario_row(v.name, scenario, result, edits))
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    for col in ("steps_executed", "steps_cached"):
+        runs[col] = runs[col].astype("Int64")
+    return CacheScenarios(project=p.name, runs=runs, edits=pd.DataFrame(edit_rows, columns=EDIT_COLUMNS),
+                          builds=builds)
 
 
-def _scenario_row(variant: str, scenario: str, result: BuildResult) -> dict[str, object]:
+def _scenario_row(variant: str, scenario: str, result: BuildResult, edits: Sequence[FileEdit]) -> dict[str, object]:
     steps = result.dockerfile_steps
     executed = steps[~steps["cached"]]
     first = executed.iloc[0] if len(executed) else None
@@ -93,6 +238,5 @@ def _scenario_row(variant: str, scenario: str, result: BuildResult) -> dict[str,
             "executed_s": round(float(executed["duration_s"].fillna(0).sum()), 2),
             "first_executed": None if first is None else f"[{first['stage'] or '-'} {first['index']}/{first['total']}] "
                                                           f"{first['instruction']}",
-            "bases": _bases(result)}
-
+            "changed_files": ", ".join(e.path for e in edits), "skipped": None, "bases": _bases(result)}
 

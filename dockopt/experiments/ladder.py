@@ -193,10 +193,10 @@ def image_facts(image: str, *, layer_gzip: dict[str, tuple[int, int]] | None = N
     """Compressed bytes, packages, shells, compilers, package managers and secrets of ``image``'s files.
 
     Read once per distinct set of layers (cached on disk, see the module docstring). ``layer_gzip``:
-    the gzip sizes of layers seen already (``compressed_size(known=...)``).
+    the gzip sizes of layers seen already (``compressed_layers(known=...)``).
     """
     from ..analysis_report import analyze_report
-    from ..image.compressed import compressed_size
+    from ..image.compressed import compressed_layers
 
     info = engine.inspect_image(image)
     key = hashlib.sha256("\n".join(info.layers).encode()).hexdigest()
@@ -207,7 +207,7 @@ def image_facts(image: str, *, layer_gzip: dict[str, tuple[int, int]] | None = N
     report = analyze_report(image)
     surf = report.surface
     facts: dict[str, Any] = {
-        "compressed_bytes": compressed_size(image, known=layer_gzip).compressed_size_bytes,
+        "compressed_bytes": compressed_layers(image, known=layer_gzip).total_bytes,
         "packages": len(report.package_rows),
         "shells": list(surf.shells) if surf else [],
         "compilers": list(surf.compilers) if surf else [],

@@ -27,6 +27,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import BuildResult
     from ..dockerfile import Dockerfile, Instruction
+    from .cache import CacheScenarios
 
 REBUILD_COLUMNS = ["stage", "index", "line", "instruction", "cached", "duration_s", "cause", "detail"]
 CAUSES = ("cached", "context", "build arg", "base image", "instruction", "follows", "unexplained")
@@ -239,20 +240,25 @@ def explain_scenarios(results: Mapping[str, BuildResult]) -> pd.DataFrame:
     return out
 
 
-def explain_cache_runs(runs: pd.DataFrame) -> pd.DataFrame:
+def explain_cache_runs(scenarios: CacheScenarios | Mapping[tuple[str, str], BuildResult]) -> pd.DataFrame:
     """Each row is one build of ``experiments.cache_scenarios(...)`` explained against the build before it
     of the same variant: ``variant`` plus the columns of ``explain_scenarios``.
 
-    Needs the scenarios' ``BuildResult``s in a ``result`` column (rows in build order per variant).
+    Takes the ``CacheScenarios`` itself (or its ``builds``: ``{(variant, scenario): BuildResult}`` in build
+    order), since an explanation needs each build's steps and context digests, not only the ``runs`` table.
     """
-    from ..errors import DockoptError
+    builds = scenarios.builds if hasattr(scenarios, "builds") else scenarios
+    if isinstance(builds, pd.DataFrame) or not isinstance(builds, Mapping):
+        from ..errors import DockoptError
 
-    if "result" not in runs.columns:
-        raise DockoptError("these cache scenarios carry no BuildResults (no `result` column)",
-                           hint="run them with a dockopt whose cache_scenarios keeps each build's result")
+        raise DockoptError("explain_cache_runs needs the CacheScenarios, not its runs table",
+                           hint="pass what experiments.cache_scenarios(...) returned: explain_cache_runs(scenarios)")
+    per_variant: dict[str, dict[str, BuildResult]] = {}
+    for (variant, scenario), result in builds.items():
+        per_variant.setdefault(variant, {})[scenario] = result
     frames = []
-    for variant, part in runs.groupby("variant", sort=False):
-        table = explain_scenarios(dict(zip(part["scenario"], part["result"])))
+    for variant, results in per_variant.items():
+        table = explain_scenarios(results)
         table.insert(0, "variant", variant)
         frames.append(table)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

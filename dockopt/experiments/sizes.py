@@ -8,8 +8,7 @@ import pandas as pd
 
 from .. import samples as samples_mod
 from ..bases.catalog import probe
-from ..samples import Sample
-from .builds import _bases, build_sample
+from .builds import ProjectLike, _bases, _sample, build_sample
 
 # --- sizes: naive vs optimised vs floor --------------------------------------------------------------
 
@@ -29,7 +28,7 @@ def artefact_bytes(image: str, base_layers: int) -> int:
     return int(added["size_bytes"].sum())
 
 
-def measure_sizes(samples: Sequence[Sample] | None = None, *, progress: bool = False) -> pd.DataFrame:
+def measure_sizes(samples: Sequence[ProjectLike] | None = None, *, progress: bool = False) -> pd.DataFrame:
     """Each row is one service of one sample built both ways (default runtime base):
 
     ``naive_bytes``, ``optimised_bytes``, ``reduction_pct`` against ``target_pct`` (``meets_target``);
@@ -37,10 +36,14 @@ def measure_sizes(samples: Sequence[Sample] | None = None, *, progress: bool = F
     builtin); ``floor_bytes`` = runtime base + the app's artefacts (files the optimised image adds
     on top of its base) and ``floor_distance_pct`` = how far the optimised image is above that floor
     (``within_floor``: at most ``FLOOR_TOLERANCE``); ``bases``. Registry-only samples get a row with
-    ``skipped`` set to the reason.
+    ``skipped`` set to the reason. Samples only (names, folders or loaded): the size targets are per
+    sample stack, and the naive Dockerfile is the sample's; for two Dockerfiles of your own project,
+    ``compare_dockerfiles``.
     """
     rows: list[dict[str, object]] = []
-    for s in samples if samples is not None else samples_mod.all_samples():
+    chosen = [_sample(s, why="measure_sizes compares a sample's naive and optimised images against its size target")
+              for s in samples] if samples is not None else samples_mod.all_samples()
+    for s in chosen:
         if s.registry_only:
             rows.append({"sample": s.name, "stack": s.stack, "service": s.name, "skipped": s.registry_reason})
             continue

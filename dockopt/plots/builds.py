@@ -85,7 +85,10 @@ def build_timelines(steps: pd.DataFrame, *, by: str = "run", title: str = "Build
 
 
 def cache_scenarios(runs: pd.DataFrame, *, title: str = "Rebuild cost by change") -> go.Figure:
-    """Grouped bars from ``experiments.cache_scenarios``: wall seconds per scenario, one colour per variant."""
+    """Grouped bars from ``experiments.cache_scenarios(...).runs``: wall seconds per scenario, one colour
+    per variant (scenarios that were skipped have no bar)."""
+    if "skipped" in runs.columns:
+        runs = runs[runs["skipped"].isna()]
     fig = go.Figure()
     for variant, part in runs.groupby("variant", sort=False):
         fig.add_bar(x=part["scenario"], y=part["wall_s"], name=str(variant),

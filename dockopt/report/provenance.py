@@ -16,6 +16,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from .partial import Missing
+
 PROVENANCE_MIME = "application/vnd.dockopt.provenance+json"
 
 
@@ -35,6 +37,8 @@ def bases_used(*used: Used) -> tuple[str, ...]:
     (their ``bases`` column, comma-separated), references, or lists of any of these."""
     out: dict[str, None] = {}
     for item in used:
+        if isinstance(item, Missing):  # a step a partial report could not measure used no base
+            continue
         if isinstance(item, HasBaseImages):
             refs: Iterable[str] = item.base_images
         elif isinstance(item, pd.DataFrame):

@@ -105,8 +105,10 @@ def _kernel_manager_class() -> type:
 
 
 def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[str], *,
-            parameters: Mapping[str, Any] | None = None, timeout_s: int = 1800) -> Any:
-    """Run ``notebook`` (papermill, so a ``parameters`` cell can be overridden) into ``executed_path``."""
+            parameters: Mapping[str, Any] | None = None, timeout_s: int = 1800,
+            cwd: str | os.PathLike[str] | None = None) -> Any:
+    """Run ``notebook`` (papermill, so a ``parameters`` cell can be overridden) into ``executed_path``,
+    in ``cwd`` (default: the notebook's folder)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -120,7 +122,7 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
     os.environ[REPORT_ENV] = "1"
     try:
         return papermill.execute_notebook(str(src), str(executed_path), parameters=dict(parameters or {}),
-                                          cwd=str(src.parent.resolve()), kernel_name="python3",
+                                          cwd=str(Path(cwd or src.parent).resolve()), kernel_name="python3",
                                           progress_bar=False, execution_timeout=timeout_s, log_output=False,
                                           kernel_manager_class=_kernel_manager_class())
     except PapermillExecutionError as exc:
@@ -133,12 +135,14 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
             os.environ[REPORT_ENV] = was
 
 
-def to_html(nb: Any, html_path: str | os.PathLike[str]) -> tuple[int, tuple[str, ...]]:
-    """Write one self-contained HTML file; returns (bytes written, stand-in references)."""
+def to_html(nb: Any, html_path: str | os.PathLike[str], *, no_input: bool = False) -> tuple[int, tuple[str, ...]]:
+    """Write one self-contained HTML file; returns (bytes written, stand-in references).
+    ``no_input``: leave the code cells out (for readers who want the story only)."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(_TEMPLATE_DIR)],
-                            exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
+                            exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
+                            exclude_input=no_input)
     bases = recorded_bases(nb)
     _drop_cdn_mathjax(nb)
     _drop_widget_views(nb)

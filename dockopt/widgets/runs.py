@@ -94,7 +94,7 @@ def _variants(choice: Choice) -> list[str]:
 def _cache_step(choice: Choice, variant: str) -> pd.DataFrame:
     from .. import experiments
 
-    return experiments.cache_scenarios(choice.sample, [variant], progress=False)
+    return experiments.cache_scenarios(choice.sample, [variant], progress=False).runs
 
 
 def _cache_show(table: pd.DataFrame, choice: Choice) -> pd.DataFrame:

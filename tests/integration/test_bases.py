@@ -202,10 +202,14 @@ def test_provenance_of_the_bases_a_build_used(provisioned):
 
 def test_warm_ensure_is_a_fast_no_op(provisioned):
     t0 = time.monotonic()
-    df = bases.ensure(progress=False)
+    lines: list[tuple[int, int, str, str]] = []
+    df = bases.ensure(progress=False, on_progress=lambda *line: lines.append(line))
     took = time.monotonic() - t0
     assert took < 5.0
     assert not (df["action"] == "built-stand-in").any()
+    # one progress line per reference, counted up to the total, with the action the table shows
+    assert [n for n, *_ in lines] == list(range(1, len(df) + 1)) and {t for _, t, *_ in lines} == {len(df)}
+    assert {ref: action for *_, ref, action in lines} == dict(zip(df["reference"], df["action"]))
 
 
 # --- a local image that is not a stand-in is never replaced -------------------------------------------

@@ -73,7 +73,7 @@ def test_missing_secret_file_is_a_clear_error(docker_engine, busybox_context, tm
 
 
 def test_stages_and_graph_of_a_multistage_build(docker_engine):
-    spec = samples.load("node-express").dockerfile("optimised")
+    spec = samples.load("node-express").dockerfile_spec("optimised")
     result = experiments.build_sample("node-express", "optimised", progress=False)
     table = insight.stages(result)
     by = table.set_index("stage")
@@ -95,7 +95,7 @@ NAIVE_PITFALLS = {"broad-context-copy", "dev-tools-in-runtime", "runs-as-root", 
 @pytest.mark.parametrize("name", ["node-express", "python-fastapi"])
 def test_lint_measure_costs_naive_pitfalls_and_optimised_shows_none(docker_engine, name):
     s = samples.load(name)
-    naive = insight.measure(s.dockerfile("naive").path)
+    naive = insight.measure(s.dockerfile_spec("naive").path)
     f = naive.findings
     assert set(f["rule"]) >= NAIVE_PITFALLS
     assert f.loc[f["rule"] == "broad-context-copy", "cost_s"].iloc[0] > 0
@@ -104,7 +104,7 @@ def test_lint_measure_costs_naive_pitfalls_and_optimised_shows_none(docker_engin
     assert naive.edit is not None and naive.edit.cause == "context"
     assert fig_ok(plots.findings(f))
 
-    opt = insight.measure(s.dockerfile("optimised").path, target=s.dockerfile("optimised").target)
+    opt = insight.measure(s.dockerfile_spec("optimised").path, target=s.dockerfile_spec("optimised").target)
     assert not (NAIVE_PITFALLS | {"package-caches", "context-files-in-image"}) & set(opt.findings["rule"])
 
 

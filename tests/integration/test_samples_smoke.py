@@ -88,9 +88,9 @@ def test_cache_experiment_inputs_build(sample_name, tmp_path, docker_engine):
     from dockopt.build import build
 
     sample = samples.load(sample_name)
-    dockerfile = sample.dockerfile("optimised").path.name
+    dockerfile = sample.dockerfile_spec("optimised").path.name
     # multi-service samples: the touched file and the bumped dependency may each belong to one service
-    stages = [sample.target(sv.target).stage if sv.target else sample.dockerfile("optimised").target
+    stages = [sample.target_spec(sv.target).stage if sv.target else sample.dockerfile_spec("optimised").target
               for sv in sample.services()]
     ids: dict[str, tuple[str, ...]] = {}
     for change in ("none", "touch", "bump"):

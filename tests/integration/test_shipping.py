@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dockopt import engine, experiments, plots
 from dockopt.registry import Registry
 
@@ -33,6 +35,7 @@ def test_transfer_of_the_monorepo_services(docker_engine, registry):
     assert len(fig.data) >= 5
 
 
+@pytest.mark.prunes_build_cache
 def test_ci_cold_runner(docker_engine, registry):
     """The one test that prunes the engine's build cache (twice: before each cold build)."""
     runs = experiments.ci_cold_runner("go-api", registry=registry, progress=False)

@@ -188,3 +188,15 @@ def test_build_samples_tells_its_progress_through_a_callback():
     assert [(e.index, e.total, e.phase) for e in events] == [(1, 2, "skipped"), (2, 2, "skipped")]
     assert events[0].build == "naive" and "mcr.microsoft.com/dotnet/sdk" in events[0].note
     assert list(table["status"]) == ["skipped", "skipped"] and table["healthy_s"].isna().all()
+
+
+def test_report_renders_the_course_too_and_whatever_prunes_last(tmp_path, monkeypatch):
+    from dockopt.cli.report import _default_notebooks
+
+    (tmp_path / "notebooks" / "guide").mkdir(parents=True)
+    meta = {"a_ship": {"dockopt": {"prunes_build_cache": True}}, "b_stack": {}, "guide/01_intro": {}}
+    for name, metadata in meta.items():
+        (tmp_path / "notebooks" / f"{name}.ipynb").write_text(json.dumps({"cells": [], "metadata": metadata}))
+    monkeypatch.chdir(tmp_path)
+    assert _default_notebooks() == ["notebooks/b_stack.ipynb", "notebooks/guide/01_intro.ipynb",
+                                    "notebooks/a_ship.ipynb"]

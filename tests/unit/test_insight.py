@@ -14,6 +14,7 @@ import pytest
 from dockopt import dockerfile, experiments, insight, plots
 from dockopt.build import BuildResult, annotate_steps
 from dockopt.buildkit import steps_from_messages
+from dockopt.errors import DockoptError
 from tests.conftest import REPO
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "buildkit"
@@ -146,9 +147,11 @@ def test_build_args_base_moves_and_cache_loss_are_told_apart():
     table = experiments.explain_scenarios({"first": before, "arg": _result({**ALL_CACHED, 7: False}, files=files,
                                                                            args={"MODE": "dev"})})
     assert table["cause"].tolist() == ["build arg"] and table["line"].tolist() == [7]
-    runs = pd.DataFrame({"variant": ["v", "v"], "scenario": ["cold", "arg"],
-                         "result": [before, _result({**ALL_CACHED, 7: False}, files=files, args={"MODE": "dev"})]})
-    assert experiments.explain_cache_runs(runs)[["variant", "cause"]].values.tolist() == [["v", "build arg"]]
+    builds = {("v", "cold"): before, ("v", "arg"): _result({**ALL_CACHED, 7: False}, files=files, args={"MODE": "dev"}),
+              ("w", "cold"): before}
+    assert experiments.explain_cache_runs(builds)[["variant", "cause"]].values.tolist() == [["v", "build arg"]]
+    with pytest.raises(DockoptError, match="not its runs table"):
+        experiments.explain_cache_runs(pd.DataFrame({"variant": ["v"]}))
 
 
 # --- the secrets session -------------------------------------------------------------------------
@@ -179,8 +182,10 @@ def test_lint_command_static_and_json(tmp_path, capsys):
     from dockopt.cli import main
 
     out = tmp_path / "f.json"
-    assert main(["lint", str(SAMPLES / "go-api" / "Dockerfile.naive"), "--json", str(out)]) == 0
+    assert main(["lint", str(SAMPLES / "go-api" / "Dockerfile.naive"), "--json-file", str(out)]) == 0
     assert "broad-context-copy" in capsys.readouterr().out
     rows = json.loads(out.read_text())
     assert {r["rule"] for r in rows} >= {"broad-context-copy", "runs-as-root"} and rows[0]["cost_bytes"] is None
+    assert main(["lint", "--json", str(SAMPLES / "go-api" / "Dockerfile.naive")]) == 0
+    assert json.loads(capsys.readouterr().out) == rows  # --json: the same records on stdout, no table
     assert main(["lint", "--measure", "a", "b"]) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -35,7 +36,7 @@ def test_manifest_loads_and_its_files_exist(name):
     assert s.name == name and s.root.is_dir() and s.manifest.is_file()
     assert s.health_path.startswith("/") and 0 < s.port < 65536
     for role in ("naive", "optimised"):
-        assert s.dockerfile(role).path.is_file()
+        assert s.dockerfile_spec(role).path.is_file()
     for spec in s.dockerfiles:
         assert spec.path.is_file()
     assert (s.root / ".dockerignore").is_file()
@@ -75,16 +76,16 @@ def test_dockerfiles_follow_the_rules(name):
         for t in s.targets:
             if spec.role in t.dockerfiles:
                 assert t.stage in stages, f"{spec.path}: no stage {t.stage!r}"
-    opt = s.dockerfile("optimised").path.read_text()
+    opt = s.dockerfile_spec("optimised").path.read_text()
     healthchecks = re.findall(r"^HEALTHCHECK\b(.*(?:\\\n.*)*)", opt, re.M)
     assert healthchecks and re.search(r"^USER\s+\S+", opt, re.M)
     assert all("curl" not in h for h in healthchecks), "distroless/scratch runtimes have no curl"
     assert not re.search(r"^USER\s+(root|0)\b", opt, re.M)
-    naive = s.dockerfile("naive").path.read_text()
+    naive = s.dockerfile_spec("naive").path.read_text()
     assert re.search(r"^COPY \. \.", naive, re.M) and not re.search(r"^(HEALTHCHECK|USER)\b", naive, re.M)
     if s.bases:
         assert f"ARG {s.base_arg}={s.default_base}\n" in opt, "the manifest default must be the Dockerfile default"
-        stages = _stages(s.dockerfile("optimised").path)
+        stages = _stages(s.dockerfile_spec("optimised").path)
         for b in s.bases:
             if b.offline:
                 assert f"runtime-{b.name}" in stages, f"no runtime-{b.name} stage for base {b.name}"
@@ -100,7 +101,7 @@ def test_registry_only_samples_say_why_and_refuse_to_build():
     with pytest.raises(NeedsRegistry, match="needs registry access for mcr.microsoft.com/dotnet/sdk"):
         samples.build_request(dotnet, "optimised")
     java = samples.load("java")
-    spring = java.dockerfile("spring-boot")
+    spring = java.dockerfile_spec("spring-boot")
     assert spring.registry_only and "registry" in spring.reason
     with pytest.raises(NeedsRegistry):
         samples.build_request(java, "spring-boot")
@@ -113,7 +114,7 @@ def test_build_request_names_dockerfile_target_args_tag_and_labels(monkeypatch):
     monkeypatch.delenv("DOCKOPT_LABELS", raising=False)
     mono = samples.load("monorepo")
     req = samples.build_request(mono, "optimised", target="api")
-    assert (req.context, req.dockerfile, req.target) == (mono.root, "Dockerfile", mono.target("api").stage)
+    assert (req.context, req.dockerfile, req.target) == (mono.root, "Dockerfile", mono.target_spec("api").stage)
     assert req.tag == "dockopt-sample/monorepo:optimised-api" and dict(req.build_args) == {}
     assert dict(req.labels) == {"io.dockopt.managed": "sample", "io.dockopt.sample": "monorepo",
                                 "io.dockopt.variant": "optimised", "io.dockopt.base": ""}
@@ -197,9 +198,12 @@ def test_cache_helpers(tmp_path):
     tree = experiments.copy_tree(node, tmp_path / "tree")
     assert not (tree / "node_modules").exists()
     touched = experiments.touch_source(node, tree)
-    assert touched.read_text().endswith("// cache experiment\n")
+    last_line = touched.read_text().splitlines()[-1]
+    assert last_line.startswith("// dockopt cache experiment: source edit ")
+    assert experiments.touch_source(node, tree).read_text().splitlines()[-1] != last_line  # unique to each run
     (bumped_pkg, bumped_lock) = experiments.bump_dependency(node, tree)
     assert '"express": "4.21.2"' in bumped_pkg.read_text()
+    json.loads(bumped_pkg.read_text())  # still valid after the run-unique mark
     assert node.root.joinpath("package.json").read_text() != bumped_pkg.read_text()
     with pytest.raises(SampleError, match="no dependency to bump"):
         experiments.bump_dependency(samples.load("java"), tree)
