@@ -52,30 +52,15 @@ from .builds import (
     smoke_project,
     smoke_sample,
 )
-<<<<<<< HEAD
-from .cache import SCENARIOS, bump_dependency, cache_scenarios, copy_tree, touch_source
-from .compare import Comparison, naive_vs_optimised
-from .ladder import Clutter, Ladder, LadderRun, Rung, climb, cluttered_copy, image_facts, load_ladder
-from .multistage import multi_stage_matrix
-=======
 from .cache import SCENARIOS, CacheScenarios, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, compare_dockerfiles, compare_images, naive_vs_optimised
->>>>>>> main
+from .ladder import Clutter, Ladder, LadderRun, Rung, climb, cluttered_copy, image_facts, load_ladder
+from .multistage import multi_stage_matrix
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
 from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
 from .traditional import PARTS, byte_breakdown, dev_packages, source_edit_rebuild
 
-<<<<<<< HEAD
-__all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "PROGRESS_PHASES", "SCENARIOS",
-           "SIZE_TARGETS", "Comparison", "RebuildExplanation", "SampleProgress", "Transfer", "artefact_bytes",
-           "base_matrix", "build_matrix", "build_sample", "build_samples", "bump_dependency", "cache_scenarios",
-           "ci_cold_runner", "copy_tree", "explain_cache_runs", "explain_rebuild", "explain_scenarios",
-           "measure_sizes", "naive_vs_optimised", "pushed_name", "service_targets", "smoke_sample", "touch_source",
-           "transfer"]
-__all__ += ["Clutter", "Ladder", "LadderRun", "Rung", "climb", "cluttered_copy", "image_facts", "load_ladder"]
-__all__ += ["PARTS", "byte_breakdown", "dev_packages", "source_edit_rebuild", "multi_stage_matrix"]
-=======
 __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX_COLUMNS", "PROGRESS_PHASES",
            "SCENARIOS", "SIZE_TARGETS", "BasePlan", "CacheScenarios", "Comparison", "ImageFacts", "ProjectLike",
            "RebuildExplanation", "SampleProgress", "Transfer", "artefact_bytes", "base_candidates", "base_matrix",
@@ -84,4 +69,5 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX
            "explain_cache_runs", "explain_rebuild", "explain_scenarios", "measure_image", "measure_sizes",
            "naive_vs_optimised", "project_tag", "pushed_name", "resolve", "service_targets", "smoke_project",
            "smoke_sample", "touch_source", "transfer"]
->>>>>>> main
+__all__ += ["Clutter", "Ladder", "LadderRun", "Rung", "climb", "cluttered_copy", "image_facts", "load_ladder"]
+__all__ += ["PARTS", "byte_breakdown", "dev_packages", "source_edit_rebuild", "multi_stage_matrix"]

@@ -34,14 +34,15 @@ def test_byte_breakdown_sorts_base_dev_and_production_bytes(docker_engine, tmp_p
                       "node_modules/nodemon/node_modules/debug/x.js": 7000, "src/server.js": 11}.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(b"x" * size)
-    (tmp_path / "Dockerfile").write_text("FROM busybox:1.35\nWORKDIR /app\nCOPY . .\nRUN echo log > /var/build.log\n")
+    dockerfile = "FROM busybox:1.35\nWORKDIR /app\nCOPY . .\nRUN echo log > /var/build.log\n"
+    (tmp_path / "Dockerfile").write_text(dockerfile)
     result = build(tmp_path, tag=None, progress=False, labels={"io.dockopt.managed": "experiment"})
     try:
         parts = byte_breakdown(result.image_id, "busybox:1.35", lockfile=tmp_path / "package-lock.json")
         got = parts.set_index("part")["size_bytes"]
         assert got["dev dependencies"] == 12000 and got["production dependencies"] == 3000
-        assert got["application files"] == 11 + len("FROM busybox:1.35\nWORKDIR /app\nCOPY . .\n"
-                                                      "RUN echo log > /var/build.log\n") + (tmp_path / "package-lock.json").stat().st_size
+        lock_bytes = (tmp_path / "package-lock.json").stat().st_size
+        assert got["application files"] == 11 + len(dockerfile) + lock_bytes
         assert got["other build output"] == 4 and got["base image"] > 1_000_000
     finally:
         engine.remove_image(result.image_id, force=True)
