@@ -236,13 +236,13 @@ def _place_dockerfiles(ladder: Ladder, root: Path) -> list[Path]:
     run's image new; inside the context it is the same bytes every run."""
     target = root / ".ladder"
     target.mkdir(exist_ok=True)
-    out = []
-    for rung in ladder.rungs:
-        for src in (rung.dockerfile, rung.dockerfile.with_name(rung.dockerfile.name + ".dockerignore")):
-            if src.is_file():
+    # every rung file of the directories, not only the rungs climbed: a subset (``Ladder.only``) then
+    # sends rung 0 the same context as the whole ladder does, and hits the same cache
+    for directory in {rung.dockerfile.parent for rung in ladder.rungs}:
+        for src in directory.glob("*.Dockerfile*"):
+            if _RUNG_FILE.match(src.name.removesuffix(".dockerignore")):
                 shutil.copyfile(src, target / src.name)
-        out.append(target / rung.dockerfile.name)
-    return out
+    return [target / rung.dockerfile.name for rung in ladder.rungs]
 
 
 def climb(ladder: Ladder | None = None, *, source: str | os.PathLike[str] | None = None,
