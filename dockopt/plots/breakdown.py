@@ -20,17 +20,18 @@ def byte_breakdown(table: pd.DataFrame, *, title: str = "What the image's bytes 
         marker_color=[_COLOURS.get(p, "#bbbbbb") for p in rows["part"]],
         text=[f"{human_bytes(b)} ({s * 100:.1f} %)" for b, s in zip(rows["size_bytes"], rows["share"])],
         textposition="auto"))
-    fig.update_layout(title=title, xaxis_title="MB", yaxis={"autorange": "reversed"},
+    fig.update_layout(title=title, xaxis={"title": "MB (log)", "type": "log"}, yaxis={"autorange": "reversed"},
                       margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return fig
 
 
 def pitfall_costs(table: pd.DataFrame, *, title: str = "What each pitfall costs in bytes") -> go.Figure:
     """Horizontal bars from a table with ``pitfall``, ``cost_bytes`` and ``evidence`` columns (the
-    pitfalls notebook's summary): megabytes each pitfall adds to the image, the evidence as hover text."""
+    pitfalls notebook's summary): megabytes each pitfall adds to the image (log scale: a compiler
+    toolchain and a 4 MB clutter folder share one axis), the evidence as hover text."""
     fig = go.Figure(go.Bar(y=table["pitfall"], x=table["cost_bytes"] / _MB, orientation="h",
                            marker_color="#e6550d", hovertext=table["evidence"],
                            text=[human_bytes(b) for b in table["cost_bytes"]], textposition="auto"))
-    fig.update_layout(title=title, xaxis_title="MB", yaxis={"autorange": "reversed"},
+    fig.update_layout(title=title, xaxis={"title": "MB (log)", "type": "log"}, yaxis={"autorange": "reversed"},
                       margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return fig
