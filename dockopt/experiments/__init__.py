@@ -14,6 +14,10 @@ sample name or a project folder (``resolve``).
   size, packages, shell, setuid files, user, start-up, memory, health; ``measure_image``);
   ``base_candidates``: which bases it would try, and why some cannot work.
 - ``service_targets``: each service ``--target`` of a multi-service sample.
+- ``climb`` / ``load_ladder`` / ``cluttered_copy``: the conversion ladder (one change per rung).
+- ``byte_breakdown`` / ``source_edit_rebuild``: what a single-stage image is made of, what an edit reruns.
+- ``image_facts``: compressed bytes, packages, shells, secrets of an image, cached by its layers.
+- ``multi_stage_matrix``: naive vs optimised for every sample, registry-only rows kept with their reason.
 - ``measure_sizes``: naive vs optimised bytes against the size targets and the floor.
 __all__ = [
 
@@ -52,10 +56,13 @@ from .builds import (
 from .cache import SCENARIOS, CacheScenarios, bump_dependency, cache_scenarios, copy_tree, touch_source
 from .compare import Comparison, compare_dockerfiles, compare_images, naive_vs_optimised
 from .examples import ExampleComparison, GuideExample, guide_example, guide_examples, load_examples
+from .ladder import Clutter, Ladder, LadderRun, Rung, climb, cluttered_copy, image_facts, load_ladder
+from .multistage import multi_stage_matrix
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
 from .secret_routes import SECRET_ROUTES, SecretRoutes, secret_routes
 from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
+from .traditional import PARTS, byte_breakdown, dev_packages, source_edit_rebuild
 
 __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX_COLUMNS", "PROGRESS_PHASES",
            "SCENARIOS", "SIZE_TARGETS", "BasePlan", "CacheScenarios", "Comparison", "ImageFacts", "ProjectLike",
@@ -68,3 +75,5 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX
            # the guide course (notebooks/guide): 05 examples, 09 performance & security
            "ExampleComparison", "GuideExample", "guide_example", "guide_examples", "load_examples",
            "SECRET_ROUTES", "SecretRoutes", "secret_routes", "VERDICT_COLUMNS", "base_verdicts", "verdict_summary"]
+__all__ += ["Clutter", "Ladder", "LadderRun", "Rung", "climb", "cluttered_copy", "image_facts", "load_ladder"]
+__all__ += ["PARTS", "byte_breakdown", "dev_packages", "source_edit_rebuild", "multi_stage_matrix"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import posixpath
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,28 +64,34 @@ def _gzip_length(src: ByteSource, level: int) -> tuple[int, int]:
 
 
 def compressed_layers(image: str | os.PathLike[str], *, level: int = GZIP_LEVEL,
-                      stream: Iterable[bytes] | None = None) -> CompressedLayers:
+                      stream: Iterable[bytes] | None = None,
+                      known: MutableMapping[str, tuple[int, int]] | None = None) -> CompressedLayers:
     """Each layer of ``image`` (a reference in the engine, or a ``docker save`` / OCI archive file)
-    gzip-compressed as a registry would store it; see ``CompressedLayers``."""
+    gzip-compressed as a registry would store it; see ``CompressedLayers``.
+
+    ``known``: layer archive name → (bytes, gzip bytes), read and filled in. The engine names a saved
+    layer after its content (``<v1 id>/layer.tar`` derived from the layer chain, or
+    ``blobs/sha256/<digest>``), so images on one base gzip that base once when they share the mapping."""
     path = Path(image) if not isinstance(image, str) or os.path.isfile(image) else None
     what = str(image)
     if path is not None:
         with path.open("rb") as f:
             whole = FileRange.of_file(f.fileno())
             codec = codec_of(whole.read_at(0, 4))
-            return _measure(Decompressed(whole, codec) if codec else whole, what, level)
+            return _measure(Decompressed(whole, codec) if codec else whole, what, level, known)
     if stream is None:
         from .. import engine  # the docker SDK is only needed here
 
         stream = engine.save_image(what)
     src = ChunkSource(stream)
     try:
-        return _measure(src, what, level)
+        return _measure(src, what, level, known)
     finally:
         src.close()
 
 
-def _measure(src: ByteSource, what: str, level: int) -> CompressedLayers:
+def _measure(src: ByteSource, what: str, level: int,
+             known: MutableMapping[str, tuple[int, int]] | None = None) -> CompressedLayers:
     scan = _ArchiveScan()
     sizes: dict[str, tuple[int, int]] = {}
     members = TarReader(src, what)
@@ -103,8 +109,12 @@ def _measure(src: ByteSource, what: str, level: int) -> CompressedLayers:
             continue
         if codec_of(head) is not None:  # stored compressed already: that is what a registry holds
             sizes[name] = (size, size)
+        elif known is not None and known.get(name, (-1, 0))[0] == size:
+            sizes[name] = known[name]
         else:
             sizes[name] = _gzip_length(members.member_source(), level)
+            if known is not None:
+                known[name] = sizes[name]
     _config, layer_names, _diff_ids = _resolve_layout(scan, what, None)
     raw, packed = [], []
     for name in layer_names:

@@ -1,0 +1,6 @@
+# The runtime copies the build output from the stage named builder.
+FROM busybox:1.35 AS builder
+RUN mkdir -p /out && echo "app build 1.4.2" > /out/version.txt
+
+FROM busybox:1.35
+COPY --from=builder /out/version.txt /srv/version.txt
