@@ -213,6 +213,10 @@ def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = 
     # The SDK's helper places a Dockerfile from outside the context into the tar under a unique name.
     dockerfile_name, outside_contents = docker.api.build.process_dockerfile(
         str(df.relative_to(ctx)) if inside else str(df), str(ctx))
+    if outside_contents is not None:
+        # The SDK's name is random. BuildKit's uploaded-tar route ignores a .dockerignore inside the tar,
+        # so `COPY . .` ships that file: named by its content, the step stays cacheable across builds.
+        dockerfile_name = ".dockerfile." + hashlib.sha256(outside_contents.encode()).hexdigest()[:40]
     dockerfile_text = df.read_text(encoding="utf-8", errors="replace")
     digests: dict[str, str] = {}
     tar = _context_tar(ctx, _ignore_patterns(ctx, df), str(dockerfile_name), outside_contents, digests)

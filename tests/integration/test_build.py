@@ -135,6 +135,14 @@ def test_dockerfile_outside_the_context_is_sent_along(app, tmp_path_factory, tag
     outside.write_text("FROM scratch\nCOPY app.txt /app.txt\n")
     result = dockopt.build(app, outside, tag=tagged("outside"), progress=False)
     assert result.dockerfile_steps["instruction"].tolist() == ["COPY app.txt /app.txt"]
+    # `COPY . .` ships the Dockerfile sent along (BuildKit's uploaded-tar route reads no .dockerignore
+    # in the tar) under a name from its content: the same build again is cached, the same image
+    outside.write_text("FROM scratch\nCOPY . /ctx/\n")
+    first = dockopt.build(app, outside, tag=tagged("outside-all"), progress=False)
+    shipped = sorted(p for p in dockopt.files(first.image_id)["path"] if p.startswith("/ctx/"))
+    assert "/ctx/app.txt" in shipped and "/ctx/secret.env" not in shipped, shipped
+    again = dockopt.build(app, outside, tag=tagged("outside-all"), progress=False)
+    assert again.image_id == first.image_id and again.dockerfile_steps["cached"].all()
 
 
 def test_rebuild_on_a_local_base_image_is_fully_cached(app, tagged):
