@@ -19,6 +19,8 @@ sample name or a project folder (``resolve``).
 - ``image_facts``: compressed bytes, packages, shells, secrets of an image, cached by its layers.
 - ``multi_stage_matrix``: naive vs optimised for every sample, registry-only rows kept with their reason.
 - ``measure_sizes``: naive vs optimised bytes against the size targets and the floor.
+- ``layer_costs`` / ``stage_extras``: what a ``RUN`` layer and an ``ENV``/``LABEL`` line cost; what an
+  intermediate stage holds that the final image does not (guide chapter 03).
 __all__ = [
 
 Every result names the base images its builds resolved (``bases`` columns, ``base_images``
@@ -28,6 +30,7 @@ attributes), so ``report.provenance`` can say which were offline stand-ins.
 
 from __future__ import annotations
 
+from .anatomy import LAYER_COST_COLUMNS, LAYER_VARIANTS, layer_cost_dockerfiles, layer_costs, stage_extras
 from .base_verdicts import VERDICT_COLUMNS, base_verdicts, verdict_summary
 from .bases import (
     MATRIX_COLUMNS,
@@ -77,3 +80,4 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX
            "SECRET_ROUTES", "SecretRoutes", "secret_routes", "VERDICT_COLUMNS", "base_verdicts", "verdict_summary"]
 __all__ += ["Clutter", "Ladder", "LadderRun", "Rung", "climb", "cluttered_copy", "image_facts", "load_ladder"]
 __all__ += ["PARTS", "byte_breakdown", "dev_packages", "source_edit_rebuild", "multi_stage_matrix"]
+__all__ += ["LAYER_COST_COLUMNS", "LAYER_VARIANTS", "layer_cost_dockerfiles", "layer_costs", "stage_extras"]
