@@ -7,6 +7,10 @@
   (``notebooks/guide/pitfalls/numeric-from``).
 - ``deleted_secret``: a private key copied in and deleted by the next ``RUN``: the scanner finds it in
   the earlier layer and its bytes read back from the image equal the key's.
+- ``moving_latest``: a base rebuilt under the same ``:latest`` tag changes the app image built from the same
+  Dockerfile; a pinned tag does not.
+- ``silent_unhealthy``: a broken app whose process stays up is "running" for Docker forever without a
+  ``HEALTHCHECK``, and "unhealthy" within seconds with one.
 The ``.dockerignore`` and manifest-first pitfalls are rungs 0-2 of the conversion ladder (``climb``).
 """
 
@@ -108,3 +112,81 @@ def deleted_secret() -> tuple[pd.DataFrame, dict[str, Any]]:
     return found, {"image": result.ref, "key_bytes": len(key), "recovered_bytes": len(recovered[0]) if recovered else 0,
                    "recovered_equal": bool(recovered) and recovered[0] == key, "visible_in_final": visible,
                    "bases": ", ".join(result.base_images)}
+
+
+# --- a base tag that moves --------------------------------------------------------------------------------------
+
+def moving_latest(base: str = "busybox:1.35") -> pd.DataFrame:
+    """Each row is one app build, before and after its base moves: a local base is built as ``v1`` under
+    both ``<namespace>/pitfall-base:latest`` and ``:1``, an app is built ``FROM`` each tag; then ``v2``
+    is built under ``:latest`` only (what a registry's ``latest`` does between two CI runs) and both apps
+    are rebuilt from the same Dockerfiles. Columns: ``reference`` (``latest`` / ``pinned``), ``from``,
+    ``image_before``, ``image_after``, ``changed`` (the same Dockerfile gave another image),
+    ``base_version_after`` (the ``/base-version`` the rebuilt app ships), ``bases``."""
+    repo = f"{naming.namespace()}/pitfall-base"
+    labels = naming.image_labels("experiment", **{naming.LABEL_SAMPLE: "pitfalls"})
+    with tempfile.TemporaryDirectory(prefix="dockopt-pitfall-") as tmp:
+        ctx = Path(tmp)
+        (ctx / "Dockerfile.base").write_text(f"FROM {base}\nCOPY base-version /base-version\n", encoding="utf-8")
+        for name, tag in (("latest", "latest"), ("pinned", "1")):
+            (ctx / f"Dockerfile.{name}").write_text(
+                f"FROM {repo}:{tag}\nCOPY app.txt /app.txt\nCMD [\"cat\", \"/base-version\", \"/app.txt\"]\n",
+                encoding="utf-8")
+        (ctx / "app.txt").write_text("the same app, byte for byte\n", encoding="utf-8")
+
+        def base_version(version: str, tags: tuple[str, ...]) -> None:
+            (ctx / "base-version").write_text(version + "\n", encoding="utf-8")
+            built = build(ctx, ctx / "Dockerfile.base", tag=f"{repo}:{tags[0]}", labels=labels, progress=False)
+            for extra in tags[1:]:
+                engine.tag_image(built.image_id, f"{repo}:{extra}")
+
+        base_version("v1", ("latest", "1"))
+        before = {name: _build(ctx, ctx / f"Dockerfile.{name}", f"app-{name}") for name in ("latest", "pinned")}
+        base_version("v2", ("latest",))
+        after = {name: _build(ctx, ctx / f"Dockerfile.{name}", f"app-{name}") for name in ("latest", "pinned")}
+    rows = []
+    for name, tag in (("latest", "latest"), ("pinned", "1")):
+        _, shipped = engine.run_output(after[name].image_id, ["cat", "/base-version"])
+        rows.append({"reference": name, "from": f"{repo}:{tag}", "image_before": before[name].image_id,
+                     "image_after": after[name].image_id,
+                     "changed": before[name].image_id != after[name].image_id,
+                     "base_version_after": shipped.strip(), "bases": base})
+    return pd.DataFrame(rows)
+
+
+# --- running, not healthy ---------------------------------------------------------------------------------------
+
+_SILENT = """\
+FROM {base}
+# the app's process stays up, but nothing listens on its port: it is broken
+CMD ["sleep", "3600"]
+"""
+_CHECKED = _SILENT + """\
+HEALTHCHECK --interval=1s --timeout=1s --start-period=1s --retries=2 \\
+  CMD wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1
+"""
+
+
+def silent_unhealthy(base: str = "busybox:1.35", *, watch_s: float = 6.0, every_s: float = 1.0) -> pd.DataFrame:
+    """Each row is one look at a broken container (its process runs, nothing answers on its port),
+    with and without a ``HEALTHCHECK``: ``variant``, ``t_s`` (seconds since start), ``status`` (what
+    ``docker ps`` says: running / exited), ``health`` (the engine's health status, None without a
+    check), ``image``, ``bases``. Both containers are removed afterwards."""
+    import time
+
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="dockopt-pitfall-") as tmp:
+        ctx = Path(tmp)
+        for variant, text in (("no HEALTHCHECK", _SILENT), ("HEALTHCHECK", _CHECKED)):
+            name = "no-healthcheck" if variant == "no HEALTHCHECK" else "healthcheck"
+            (ctx / f"{name}.Dockerfile").write_text(text.format(base=base), encoding="utf-8")
+            result = _build(ctx, ctx / f"{name}.Dockerfile", f"silent-{name}")
+            with engine.running(result.image_id) as c:
+                t0 = time.monotonic()
+                while (t := time.monotonic() - t0) <= watch_s:
+                    state = engine.container_state(c.id)
+                    rows.append({"variant": variant, "t_s": round(t, 1), "status": state.get("Status"),
+                                 "health": (state.get("Health") or {}).get("Status"), "image": result.image_id,
+                                 "bases": base})
+                    time.sleep(every_s)
+    return pd.DataFrame(rows, columns=["variant", "t_s", "status", "health", "image", "bases"])

@@ -46,3 +46,21 @@ def test_byte_breakdown_sorts_base_dev_and_production_bytes(docker_engine, tmp_p
         assert got["other build output"] == 4 and got["base image"] > 1_000_000
     finally:
         engine.remove_image(result.image_id, force=True)
+
+
+def test_a_moving_latest_changes_the_app_image_and_a_pinned_tag_does_not(docker_engine):
+    t = pitfalls.moving_latest().set_index("reference")
+    assert t.loc["latest", "changed"] and t.loc["latest", "base_version_after"] == "v2"
+    assert not t.loc["pinned", "changed"] and t.loc["pinned", "base_version_after"] == "v1"
+    assert t.loc["latest", "image_before"] == t.loc["pinned", "image_before"]  # the same base, the same app
+
+
+def test_a_broken_app_is_running_without_a_healthcheck_and_unhealthy_with_one(docker_engine):
+    t = pitfalls.silent_unhealthy(watch_s=5.0)
+    silent, checked = t[t["variant"] == "no HEALTHCHECK"], t[t["variant"] == "HEALTHCHECK"]
+    assert (silent["status"] == "running").all() and silent["health"].isna().all()
+    assert (checked["status"] == "running").all() and checked["health"].iloc[-1] == "unhealthy"
+    assert checked["health"].iloc[0] == "starting"
+    images = set(t["image"])
+    left = [c for c in engine.client().containers.list(all=True, ignore_removed=True) if c.attrs["Image"] in images]
+    assert len(images) == 2 and not left  # both containers removed
