@@ -26,28 +26,7 @@ import dockopt
 from dockopt import engine, experiments, proc, report
 from dockopt.cli import main
 from dockopt.errors import SmokeFailed
-
-APP = '''\
-import os
-
-from flask import Flask
-
-app = Flask(__name__)
-
-
-@app.get("/")
-def index():
-    return {"hello": "world"}
-
-
-@app.get("/healthz")
-def health():
-    return {"status": "ok"}
-
-
-if __name__ == "__main__":
-    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "5000")))
-'''
+from tests.flask_app import APP, write
 
 # Two stages: dependencies installed where pip lives, the runtime gets them and the app only.
 DOCKERFILE = '''\
@@ -76,13 +55,6 @@ CMD ["python3", "app.py"]
 '''
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, text in files.items():
-        (root / rel).write_text(text)
-    return root
-
-
 def _digest(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
@@ -90,7 +62,7 @@ def _digest(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def flask_app(tmp_path_factory, docker_engine) -> Path:
-    return _write(tmp_path_factory.mktemp("src") / "myapp", {
+    return write(tmp_path_factory.mktemp("src") / "myapp", {
         "app.py": APP, "requirements.txt": "flask==3.0.3\n", "Dockerfile": DOCKERFILE,
         "Dockerfile.old": DOCKERFILE_OLD, ".dockerignore": ".git\n__pycache__\n*.md\n", "README.md": "# myapp\n"})
 
@@ -195,20 +167,20 @@ def test_report_image_from_an_archive_without_code(built, chromium, tmp_path):
 
 
 def test_a_project_without_a_port_is_ready_when_its_process_stays_up(tmp_path, docker_engine):
-    root = _write(tmp_path / "worker", {"Dockerfile": 'FROM busybox:1.35\nCMD ["sleep", "3600"]\n'})
+    root = write(tmp_path / "worker", {"Dockerfile": 'FROM busybox:1.35\nCMD ["sleep", "3600"]\n'})
     p = dockopt.project(root, stay_up_s=2)
     assert p.port is None and "stays up" in p.service().readiness
     image = experiments.build_project(p, progress=False).ref
     ran = experiments.smoke_project(p, image)
     assert ran.readiness == "stays up" and ran.http_status is None and ran.ready_s >= 2
-    exits = _write(tmp_path / "oneshot", {"Dockerfile": 'FROM busybox:1.35\nCMD ["true"]\n'})
+    exits = write(tmp_path / "oneshot", {"Dockerfile": 'FROM busybox:1.35\nCMD ["true"]\n'})
     with pytest.raises(SmokeFailed, match="the container stopped") as err:
         experiments.smoke_project(exits, experiments.build_project(exits, progress=False).ref)
     assert "a service must keep running" in str(err.value)
 
 
 def test_no_dependency_manifest_skips_that_scenario_with_its_reason(tmp_path, docker_engine):
-    root = _write(tmp_path / "site", {"index.html": "<p>hi</p>\n",
+    root = write(tmp_path / "site", {"index.html": "<p>hi</p>\n",
                                       "Dockerfile": 'FROM busybox:1.35\nCOPY index.html /www/\nCMD ["sleep", "60"]\n'})
     cache = experiments.cache_scenarios(root, progress=False)
     runs = cache.runs.set_index("scenario")
@@ -219,7 +191,7 @@ def test_no_dependency_manifest_skips_that_scenario_with_its_reason(tmp_path, do
 
 
 def test_a_build_failure_gives_a_partial_report(tmp_path, chromium):
-    root = _write(tmp_path / "broken", {"Dockerfile": "FROM busybox:1.35\nRUN echo compiling && false\n"})
+    root = write(tmp_path / "broken", {"Dockerfile": "FROM busybox:1.35\nRUN echo compiling && false\n"})
     done = report.render_project(root, output_dir=tmp_path / "out")
     html = Path(done.html_path).read_text(encoding="utf-8")
     # the first note says what failed and why (the failing step, named); later ones point back to it

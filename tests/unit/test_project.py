@@ -17,23 +17,7 @@ import dockopt
 from dockopt import experiments, samples
 from dockopt.errors import ContextNotFound, DockerfileError, DockerfileNotFound, ProjectError
 from dockopt.project import context_files, edit_file, init, manifest_text, project
-
-FLASK_APP = '''\
-import os
-
-from flask import Flask
-
-app = Flask(__name__)
-
-
-@app.get("/healthz")
-def health():
-    return {"status": "ok"}
-
-
-if __name__ == "__main__":
-    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "5000")))
-'''
+from tests.flask_app import APP, write
 
 FLASK_DOCKERFILE = '''\
 FROM python:3.11-slim-bookworm AS deps
@@ -51,18 +35,10 @@ ENTRYPOINT ["python3", "/app/app.py"]
 '''
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
 @pytest.fixture
 def flask_app(tmp_path) -> Path:
     return write(tmp_path / "myapp", {
-        "app.py": FLASK_APP, "requirements.txt": "flask==3.0.3\n", "Dockerfile": FLASK_DOCKERFILE,
+        "app.py": APP, "requirements.txt": "flask==3.0.3\n", "Dockerfile": FLASK_DOCKERFILE,
         # .dockerignore: the build never sends these, so no experiment may pick them
         ".dockerignore": ".git\n*.md\naaa_ignored.py\n", "aaa_ignored.py": "x = 1\n", "README.md": "# myapp\n",
     })
@@ -74,7 +50,7 @@ def test_a_folder_with_only_a_dockerfile_and_sources_is_a_project(flask_app):
     assert (p.name, p.context, p.dockerfile) == ("myapp", flask_app.resolve(), flask_app.resolve() / "Dockerfile")
     assert (p.stack, p.port, p.health_path, p.target, p.base_arg) == ("python", 5000, "/healthz", None, None)
     assert p.origin("port").source == "detected" and "EXPOSE 5000 (Dockerfile:11)" in p.origin("port").detail
-    assert p.origin("health_path").detail == "route '/healthz' in app.py:8"
+    assert p.origin("health_path").detail == "route '/healthz' in app.py:13"
     assert p.origin("stack").detail == "requirements.txt (copied by the Dockerfile)"
     assert p.origin("name").source == "default" and p.manifest is None
     # the source file to edit is one the final stage's last context COPY delivers, .dockerignore honoured
