@@ -18,7 +18,7 @@ test: lint suite                   ## lint, then set everything up (test extras 
 
 lint: venv                         ## ruff (style, imports, bugbear...) and mypy over the package; config in pyproject.toml
 	@status=0; \
-	$(BIN)/ruff check dockopt tests benchmarks notebooks/conftest.py || status=1; \
+	$(BIN)/ruff check dockopt tests benchmarks notebooks exercises || status=1; \
 	$(BIN)/mypy || status=1; \
 	exit $$status
 
