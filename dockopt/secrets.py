@@ -459,9 +459,13 @@ def redact_text(text: str | None) -> str | None:
     values = {v for _, name, v in _history_pairs(text) if _named_secret(name, v)}
     values.update(v for _, v in _providers(text))
     values.update(v for _, v in _url_credentials(text))
-    for value in sorted(values, key=len, reverse=True):
-        text = text.replace(value, redact(value))
-    return text
+    # a value that is a redaction already (the text went through here before) stays as it is
+    values = {v for v in values if v and "…[" not in v and "redacted]" not in v}
+    if not values:
+        return text
+    # one pass, longest first: a value inside another, or inside a redaction already made, is not redacted twice
+    pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+    return pattern.sub(lambda m: redact(m.group(0)), text)
 
 
 def scan_config(config: Mapping[str, Any], layer_of_history: Mapping[int, int] | None = None,

@@ -266,3 +266,4 @@ def test_redact_text_hides_values_that_history_lines_record():
     assert tok not in out and pw not in out
     assert secrets.redact(tok) in out and "NOTE=hello" in out and "/bin/sh -c git clone" in out
     assert secrets.redact_text("COPY . /app") == "COPY . /app" and secrets.redact_text(None) is None
+    assert secrets.redact_text(out) == out  # redacting twice changes nothing (tables redact what scans redacted)
