@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DockoptError
-from ._common import kv, print_table, progress_line
+from ._common import add_json_option, kv, print_table, progress_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from .. import report as report_mod
@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
                            hint="name them, run from the repository root, or report on a project: --project PATH")
     out = args.output or "reports"
     table = report.render_all(notebooks, out, parameters=kv(args.parameter, "parameter"), on_progress=_progress)
+    if args.json:
+        print_table(table, as_json=True)
+        return 0
     print_table(table, ["report", "duration_s", "headlines"])
     print(f"\nindex: {Path(out) / 'index.html'}  (the front page: every report's question, "
           "headline figures and conclusion; opens offline)")
@@ -88,4 +91,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("-o", "--output", help="output folder (default: reports, or ./dockopt-report for --project/--image)")
     s.add_argument("-p", "--parameter", action="append", metavar="KEY=VALUE",
                    help="override a value of the notebooks' parameters cell")
+    add_json_option(s, "the rendered reports (notebooks only)")
     s.set_defaults(func=run)

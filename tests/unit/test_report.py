@@ -51,6 +51,18 @@ def test_report_is_self_contained_and_its_charts_are_drawn_offline(tmp_path, chr
     assert check.charts_drawn == 2
 
 
+def test_report_command_prints_json_for_programs(tmp_path, capsys):
+    import json
+
+    from dockopt.cli import main
+
+    nb = write_notebook(tmp_path / "p.ipynb", "print(f'sample={sample}')", parameters="sample = 'node-express'")
+    assert main(["report", str(nb), "-o", str(tmp_path / "out"), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)  # stdout is the JSON alone (progress goes to stderr)
+    assert [r["report"] for r in rows] == ["p"] and rows[0]["duration_s"] > 0
+    assert rows[0]["html_path"].endswith("p.html")
+
+
 def test_parameters_cell_is_overridden(tmp_path):
     nb = write_notebook(tmp_path / "p.ipynb", "print(f'sample={sample}')", parameters="sample = 'node-express'")
     rendered = report.render(nb, tmp_path / "out", parameters={"sample": "go-api"})
