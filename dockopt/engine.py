@@ -283,28 +283,24 @@ def push(ref: str) -> Transferred:
     """``docker push ref`` (to the registry its name says); returns what happened to each layer.
     Engines treat registries on 127.0.0.0/8 as insecure by default, so a loopback registry needs no
     daemon configuration. ``RegistryUnreachable`` when the push fails."""
-    repo, tag = split_reference(ref)
-    started = time.monotonic()
-    with engine_errors(f"pushing {ref}"):
-        try:
-            layers, digest = _transfer_events(api().push(repo, tag=tag, stream=True, decode=True), ref, "push")
-        except docker.errors.APIError as exc:
-            text = _explain(exc)
-            raise RegistryUnreachable(f"cannot push {ref}: {text}", host_unreachable=registry_unreachable(text),
-                                      hint="start the registry (`make registry`) or check DOCKOPT_REGISTRY") from exc
-    return Transferred(ref=ref, seconds=time.monotonic() - started, digest=digest, layers=MappingProxyType(layers))
+    return _transfer(ref, "push", "start the registry (`make registry`) or check DOCKOPT_REGISTRY")
 
 
 def pull_timed(ref: str) -> Transferred:
     """``docker pull ref``, timed, with what happened to each layer (``pull`` returns the id only)."""
+    return _transfer(ref, "pull", _PULL_HINT)
+
+
+def _transfer(ref: str, direction: str, hint: str) -> Transferred:
     repo, tag = split_reference(ref)
+    call = api().push if direction == "push" else api().pull
     started = time.monotonic()
-    with engine_errors(f"pulling {ref}"):
+    with engine_errors(f"{direction}ing {ref}"):
         try:
-            layers, digest = _transfer_events(api().pull(repo, tag=tag, stream=True, decode=True), ref, "pull")
+            layers, digest = _transfer_events(call(repo, tag=tag, stream=True, decode=True), ref, direction)
         except docker.errors.APIError as exc:
             text = _explain(exc)
-            raise RegistryUnreachable(f"cannot pull {ref}: {text}", hint=_PULL_HINT,
+            raise RegistryUnreachable(f"cannot {direction} {ref}: {text}", hint=hint,
                                       host_unreachable=registry_unreachable(text)) from exc
     return Transferred(ref=ref, seconds=time.monotonic() - started, digest=digest, layers=MappingProxyType(layers))
 
