@@ -9,7 +9,6 @@ notebooks/conftest.py.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import pytest
@@ -17,12 +16,9 @@ import pytest
 
 @cache
 def _notebook_prunes(path: str) -> bool:
-    try:
-        with open(path, encoding="utf-8") as f:
-            meta = json.load(f).get("metadata", {}).get("dockopt", {})
-    except (OSError, ValueError):
-        return False
-    return bool(meta.get("prunes_build_cache"))
+    from dockopt.report.render import prunes_build_cache  # imported when collecting, not at plugin load
+
+    return prunes_build_cache(path)
 
 
 def prunes_build_cache(item: pytest.Item) -> bool:

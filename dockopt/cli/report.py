@@ -54,18 +54,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _default_notebooks() -> list[str]:
     """The curated notebooks, then the course; any that prunes the build cache last, so that the
-    builds of the others stay warm (the notebook's metadata says ``prunes_build_cache``)."""
-    import json
+    builds of the others stay warm (``report.prunes_build_cache``)."""
+    from ..report import prunes_build_cache
 
     found = [*sorted(Path("notebooks").glob("*.ipynb")), *sorted(Path("notebooks/guide").glob("*.ipynb"))]
-
-    def prunes(path: Path) -> bool:
-        try:
-            return bool(json.loads(path.read_text()).get("metadata", {}).get("dockopt", {}).get("prunes_build_cache"))
-        except (OSError, ValueError):
-            return False
-
-    return [str(p) for p in sorted(found, key=prunes)]  # sorted() is stable: the order is kept otherwise
+    return [str(p) for p in sorted(found, key=prunes_build_cache)]  # sorted() is stable: the order is kept otherwise
 
 
 def _progress(index: int, total: int, name: str, done: report_mod.Report | None) -> None:

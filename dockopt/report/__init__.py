@@ -33,6 +33,7 @@ from .render import (
     execute,
     index_entries,
     planned_runs,
+    prunes_build_cache,
     render,
     render_all,
     to_html,
@@ -45,5 +46,5 @@ __all__ = ["CHROMIUM_FLAGS", "DEFAULT_LAB_DIR", "DEFAULT_OUTPUT", "IMAGE_TEMPLAT
            "IndexCheck", "Missing", "Report", "bases_used", "check_html", "check_index", "conclusion", "execute",
            "headline", "image_bases", "image_conclusion", "image_layers", "index_entries", "lab_notebook",
            "layer_chart", "planned_runs", "project_conclusion", "project_header", "project_layers", "provenance",
-           "recorded_story", "render", "render_all", "render_image", "render_project", "shown", "to_html",
-           "write_index"]
+           "prunes_build_cache", "recorded_story", "render", "render_all", "render_image", "render_project", "shown",
+           "to_html", "write_index"]

@@ -171,6 +171,19 @@ def render(notebook: str | os.PathLike[str], output_dir: str | os.PathLike[str] 
                   headlines=tuple(h.get("text", "") for h in story.headlines))
 
 
+def prunes_build_cache(notebook: str | os.PathLike[str]) -> bool:
+    """Whether a notebook's metadata says it prunes the engine's build cache
+    (``"dockopt": {"prunes_build_cache": true}``): such notebooks run after the others, whose builds
+    would otherwise turn cold. An unreadable notebook says no."""
+    import json
+
+    try:
+        meta = json.loads(Path(notebook).read_text(encoding="utf-8")).get("metadata", {}).get("dockopt", {})
+    except (OSError, ValueError):
+        return False
+    return bool(meta.get("prunes_build_cache"))
+
+
 def planned_runs(notebook: str | os.PathLike[str]) -> list[tuple[str, dict[str, Any]]]:
     """(report name, parameters) for each report a notebook asks for.
 
