@@ -35,6 +35,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import record  # noqa: E402
+
 from dockopt import engine, proc  # noqa: E402
 
 SMALL = "busybox:1.35"
@@ -157,6 +159,13 @@ def main() -> int:
                                                                       for r in rows)
     print(f"goals (small <= {GOALS['small']}x, big <= {GOALS['big']}x, RSS <= {RSS_GOAL_MB} MB), default command:",
           "met" if met else "NOT met")
+    record.write("analysis_vs_dive", [{**r, "archive_bytes": r["archive_mb"] * 1e6,
+                                       "dockopt_peak_rss_bytes": r["dockopt_peak_rss_mb"] * 1e6,
+                                       "dive_peak_rss_bytes": r["dive_peak_rss_mb"] * 1e6} for r in rows],
+                 columns=["image", "archive_bytes", "mode", "dockopt_s", "ratio", "headers_s", "headers_ratio",
+                          "dive_s", "dockopt_peak_rss_bytes", "dive_peak_rss_bytes", "same_json"],
+                 notes=[f"goals: small image <= {GOALS['small']}x dive, big <= {GOALS['big']}x, peak RSS <= "
+                        f"{RSS_GOAL_MB} MB; default command: {'met' if met else 'NOT met'}"])
     return 0
 
 

@@ -19,6 +19,8 @@ import shutil
 import sys
 import time
 
+import record
+
 from dockopt import bases, engine
 from dockopt.bases.catalog import is_standin_of
 from dockopt.bases.debs import cache_dir
@@ -64,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     for key, goal in (("cold_s", COLD_GOAL_S), ("warm_s", WARM_GOAL_S)):
         if key in results:
             print(f"{key[:-2]:>4}: {results[key]:7.1f} s   goal {goal:5.0f} s   ratio {results[key] / goal:.2f}")
+    record.write("bases_provision", [{"run": key[:-2], "duration_s": results[key], "goal_s": goal,
+                                      "ratio": results[key] / goal}
+                                     for key, goal in (("cold_s", COLD_GOAL_S), ("warm_s", WARM_GOAL_S))
+                                     if key in results])
     return 0
 
 

@@ -24,6 +24,8 @@ import dockopt  # noqa: E402
 from dockopt import engine, samples  # noqa: E402
 from dockopt.errors import NeedsRegistry  # noqa: E402
 
+ROWS: list[dict[str, object]] = []  # what benchmarks/results/build_vs_docker.json records
+
 DOCKER = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else (shutil.which("docker") or "docker")
 BUSYBOX_DOCKERFILE = """\
 FROM scratch AS base
@@ -62,6 +64,7 @@ def compare(name: str, ctx: Path, dockerfile: str, target: str | None, runs: int
                 times[label].append(fn(ctx, dockerfile, target, f"dockopt-bench/{name}:{label}", no_cache))
         a, b = statistics.median(times["dockopt"]), statistics.median(times["docker"])
         lines.append(f"{name:<28} {state:<5} dockopt {a:7.2f} s   docker build {b:7.2f} s   ratio {a / b:5.2f}x")
+        ROWS.append({"context": name, "cache": state, "dockopt_s": a, "docker_build_s": b, "ratio": a / b})
     for label in ("dockopt", "docker"):
         engine.remove_image(f"dockopt-bench/{name}:{label}", force=True)
     return lines
@@ -88,6 +91,9 @@ def main() -> None:
             continue
         for line in compare(sample.name, sample.root, spec.path.name, spec.target, args.runs):
             print(line, flush=True)
+    import record
+
+    record.write("build_vs_docker", ROWS, notes=[f"medians of {args.runs} alternating runs; goal <= 1.05x"])
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import os
 import sys
 import time
 
+import record
+
 from dockopt import exercises
 from dockopt.build import build
 from dockopt.errors import ExerciseError
@@ -51,6 +53,10 @@ def main() -> int:
         print(f"{name:<{width}}  {side:<8}  {score:<8}  {human_seconds(seconds):>9}  {measured}")
     print(f"\n{len(rows)} checks in {human_seconds(total)}: {total / args.goal_s:.2f}x the {args.goal_s:.0f} s goal"
           f"; {failures} starter(s) passing or solution(s) failing")
+    record.write("exercises_grading",
+                 [dict(zip(("exercise", "side", "score", "measured", "check_s"), r)) for r in rows],
+                 notes=[f"{len(rows)} checks in {human_seconds(total)}: {total / args.goal_s:.2f}x the "
+                        f"{args.goal_s:.0f} s goal; {failures} starter(s) passing or solution(s) failing"])
     return 1 if failures or total > args.goal_s else 0
 
 

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import record
+
 from dockopt import experiments, samples
 
 
@@ -52,6 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         df.to_csv(args.csv, index=False)
+    record.write("sample_sizes",
+                 [{"sample": r["sample"], "service": r["service"], "naive_bytes": r["naive_bytes"],
+                   "optimised_bytes": r["optimised_bytes"], "reduction_pct": r["reduction_pct"],
+                   "target_pct": r["target_pct"], "meets_target": r["meets_target"],
+                   "above_floor_pct": r["floor_distance_pct"],
+                   "runtime_base": f"{r['runtime_base']} ({r['runtime_base_status']})"}
+                  for r in measured.to_dict("records")],
+                 notes=[*(f"{r['sample']}: skipped - {r['skipped']}"
+                          for r in df[df["skipped"].notna()].to_dict("records")), f"measured in {wall:.0f} s"])
     missed = measured[(measured["meets_target"] == False) | (measured["within_floor"] == False)]  # noqa: E712
     if len(missed):
         print("MISSED: " + ", ".join(f"{r.sample}/{r.service}" for r in missed.itertuples()), file=sys.stderr)

@@ -307,6 +307,15 @@ def main(argv: list[str] | None = None) -> int:
             ratio = other.seconds / ours.seconds if ours.seconds else float("nan")
             print(f"{name}: precision {human_percent(other.precision)}, recall {human_percent(other.recall)}, "
                   f"scan {human_seconds(other.seconds)} ({ratio:.1f}x dockopt's time)")
+        import record
+
+        record.write("secrets_precision",
+                     [{"scanner": name, "planted": s.planted, "true_positives": s.tp, "false_positives": s.fp,
+                       "missed": s.fn, "precision_pct": s.precision * 100, "recall_pct": s.recall * 100,
+                       "scan_s": s.seconds} for name, s in totals.items()],
+                     notes=[f"{sum(1 for r in rows if r['image'] != 'TOTAL') // max(len(totals), 1)} images; goal: "
+                            f"recall {human_percent(GOAL_RECALL)}, precision >= {human_percent(GOAL_PRECISION)}: "
+                            f"{'met' if ok else 'MISSED'}"])
         return 0 if ok else 1
     finally:
         if not args.keep:

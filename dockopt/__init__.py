@@ -26,17 +26,19 @@ _EXPORTS = {
     "explore": ("widgets.explorer", "explore"),
     "widgets": ("widgets", None),
     "Project": ("project", "Project"),
+    "fleet": ("fleet", None),
 }
 
-__all__ = ["BuildResult", "DockoptError", "Project", "analyze_report", "bases", "build", "diff", "explore", "files",
-           "layers", "plots", "project", "read_image", "widgets"]
+__all__ = ["BuildResult", "DockoptError", "Project", "analyze_report", "audit", "bases", "build", "diff", "explore",
+           "files", "fleet", "layers", "optimise", "plots", "project", "read_image", "widgets"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import bases, plots, widgets
+    from . import bases, fleet, plots, widgets
     from .analysis import diff
     from .analysis_report import analyze_report
     from .build import BuildResult, build
     from .image import files, layers, read_image
+    from .optimise import optimise
     from .project import Project, project
     from .widgets.explorer import explore
 
@@ -76,6 +78,34 @@ class _Package(types.ModuleType):
     @project.setter
     def project(self, value: Any) -> None:
         pass  # as for build: ``sys.modules["dockopt.project"]`` keeps the module
+
+    @property
+    def optimise(self) -> Any:
+        return importlib.import_module(".optimise", __name__).optimise
+
+    @optimise.setter
+    def optimise(self, value: Any) -> None:
+        pass  # as for build: ``sys.modules["dockopt.optimise"]`` keeps the package
+
+    @property
+    def audit(self) -> Any:
+        """``dockopt.audit(registry, ...)`` audits a registry's fleet (``dockopt.fleet.audit``), while
+        ``from dockopt import audit; audit.image_audit(...)`` keeps reaching the single-image module."""
+        module = importlib.import_module(".audit", __name__)
+        if not isinstance(module, _CallableModule):
+            module.__class__ = _CallableModule
+        return module
+
+    @audit.setter
+    def audit(self, value: Any) -> None:
+        pass  # as for build
+
+
+class _CallableModule(types.ModuleType):
+    """A module that can also be called: ``dockopt.audit(...)`` is ``dockopt.fleet.audit(...)``."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return importlib.import_module(".fleet", __package__ or "dockopt").audit(*args, **kwargs)
 
 
 sys.modules[__name__].__class__ = _Package

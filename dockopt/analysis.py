@@ -22,7 +22,7 @@ from .image.table import DIR, FILE, OPAQUE, WHITEOUT, FileTable, as_table
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .dockerfile import Dockerfile
+    from .dockerfile import Dockerfile, Instruction
 
 
 def _parent(path: str) -> str:
@@ -113,6 +113,16 @@ def attribute(created_by: Sequence[str], build: Any) -> list[LayerSource]:
         out.append(LayerSource(stage.label if stage else None, parsed.copy_source(ins), ins.line_start,
                                ins.original))
     return out
+
+
+def layer_instructions(contents: Any, parsed: Dockerfile, target: str | None = None) -> list[Instruction | None]:
+    """The instruction that made each filesystem layer of ``contents`` (``ImageContents``), oldest first
+    (None: the base image's). The one alignment every view uses: all history entries (empty ones too) are
+    aligned with the Dockerfile (``Dockerfile.history_instructions``), and each layer takes its entry's."""
+    history = [str(h.get("created_by") or "") for h in contents.history]
+    by_entry = parsed.history_instructions(history, target)
+    return [by_entry[i.history_index] if i.history_index is not None and i.history_index < len(by_entry) else None
+            for i in contents.layer_info]
 
 
 def attribute_layers(layers: pd.DataFrame, build: Any = None) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from .units import human_bytes
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from .checks.facts import ImageFacts
     from .dive_compat.ci import CiResult
 
 LARGEST = 20  # files the report lists
@@ -99,7 +100,8 @@ class SecretScan:
         if self._pending_bytes >= (_BATCH_BYTES if self._pool is not None else _OFFLOAD_BYTES) and self._start():
             try:
                 self._submitted.append((self._pending, self._pool.submit(_scan_batch, self._pending)))
-            except RuntimeError:  # a broken pool: the rest is scanned here
+            except (RuntimeError, AssertionError):  # a broken pool, or a daemon process (a Dask worker) that
+                # may not have children: the rest is scanned here
                 self._failed = True
                 return
             self._pending, self._pending_bytes = [], 0
@@ -257,14 +259,20 @@ class AnalysisReport:
 
     def ci(self, config_file: str | os.PathLike[str] | None = ".dive-ci",
            overrides: dict[str, str | None] | None = None) -> CiResult:
-        """dive's CI rules and dockopt's, with ``.dive-ci`` values and command-line ``overrides``."""
-        from . import ci_rules
+        """dive's CI rules and dockopt's, with ``.dive-ci`` values and command-line ``overrides``, on this
+        image's facts (``dockopt.checks``); a rule whose facts were not measured (no scanners) is skipped."""
+        from .checks.packs.gate import ci_verdict, load_ci_config
 
-        values, used = ci_rules.load_ci_config(config_file)
+        values, used = load_ci_config(config_file)
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-        user = str(self.contents.image_config.get("User") or "")
-        return ci_rules.evaluate_ci(self.dive, values, secrets=[s.path for s in self.secret_rows], user=user,
-                                    config_file=used)
+        return ci_verdict(self.facts, values, config_file=used)
+
+    @functools.cached_property
+    def facts(self) -> ImageFacts:
+        """This image's facts, as every rule pack reads them (``dockopt.checks.facts``)."""
+        from .checks.facts import image_facts
+
+        return image_facts(self)
 
     def dive_json(self) -> dict[str, Any]:
         """The document ``dive IMAGE --json FILE`` writes for this image."""

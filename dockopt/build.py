@@ -89,6 +89,15 @@ class BuildResult:
 _METADATA_STEP = "[internal] load metadata for "
 
 
+def _engine_platform() -> str | None:
+    """The platform the engine builds for (``linux/amd64``): BuildKit's TARGET*/BUILD* ARGs; None: the host's."""
+    try:
+        facts = engine.info()
+    except DockoptError:
+        return None
+    return f"{facts.os}/{facts.arch}" if "?" not in (facts.os, facts.arch) else None
+
+
 def base_images_of(steps: pd.DataFrame) -> tuple[str, ...]:
     """The base image references a build's steps resolved (one ``load metadata`` step each), as written."""
     names = steps.loc[steps["name"].str.startswith(_METADATA_STEP), "name"]
@@ -260,7 +269,8 @@ def build(context: str | os.PathLike[str], dockerfile: str | os.PathLike[str] = 
     size = engine.inspect_image(image_id).size_bytes
     try:
         parsed: dockerfile_mod.Dockerfile | None = dockerfile_mod.parse(df, text=dockerfile_text,
-                                                                        build_args=build_args)
+                                                                        build_args=build_args,
+                                                                        platform=_engine_platform())
     except DockerfileError:  # BuildKit built it; a file our parser cannot place still gets its steps
         parsed = None
     steps = annotate_steps(outcome.steps, parsed)

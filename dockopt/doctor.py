@@ -18,13 +18,13 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import engine, proc
+from . import engine, proc, settings
 from .errors import DockoptError
 from .units import human_bytes
 
 STATUSES = ("ok", "warn", "fail")
-REGISTRY_ENV = "DOCKOPT_REGISTRY"
-DEFAULT_REGISTRY = "127.0.0.1:5000"
+REGISTRY_ENV = settings.REGISTRY
+DEFAULT_REGISTRY = settings.DEFAULT_REGISTRY
 DOCKER_HUB = "registry-1.docker.io"
 MIN_API = (1, 39)  # BuildKit through POST /build?version=2 (Engine 18.09 and later)
 MIN_FREE_BYTES = 20_000_000_000  # every sample both ways, the stand-ins and their build cache, with room to spare
@@ -148,7 +148,7 @@ def _bases() -> tuple[str, str, str]:
 
 def registry_address() -> str:
     """The registry dockopt's shipping experiments use: ``$DOCKOPT_REGISTRY``, else ``127.0.0.1:5000``."""
-    return os.environ.get(REGISTRY_ENV, "").strip() or DEFAULT_REGISTRY
+    return settings.registry()
 
 
 def probe_registry(host: str, *, scheme: str | None = None, timeout_s: float = _PROBE_TIMEOUT_S) -> str | None:

@@ -12,16 +12,26 @@ import contextlib
 import functools
 import json
 import re
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import docker
-import docker.errors
-import requests.exceptions
+if TYPE_CHECKING:
+    import docker
+    import docker.errors
+    import requests.exceptions
+else:
+    from ._lazy import LazyModule
 
+    # The SDK (and requests under it) costs about half a second to import: commands that never reach
+    # the engine (`dockopt lint FILE`, `dockopt analyze ARCHIVE`) do not pay for it.
+    docker = LazyModule("docker")
+    requests = LazyModule("requests")
+
+from . import settings
 from .errors import (
     BuildFailed,
     DockerfileError,
@@ -30,6 +40,7 @@ from .errors import (
     EngineUnavailable,
     ImageNotFound,
     NeedsRegistry,
+    PruneRefused,
     RegistryUnreachable,
 )
 from .naming import LABEL_MANAGED
@@ -112,7 +123,7 @@ class ImageInfo:
     ``labels`` are the image config's labels (read-only; inherited from the image's bases),
     ``healthcheck`` the HEALTHCHECK test (``()`` when none), ``exposed_ports`` as ``"8080/tcp"``,
     ``layers`` the layer diff ids oldest first, ``digests`` the registry digests (empty for an
-    image that was built or loaded here, never pulled).
+    image that was built or loaded here, never pulled), ``env`` the config's ``NAME=value`` variables.
     """
 
     id: str
@@ -127,15 +138,20 @@ class ImageInfo:
     cmd: tuple[str, ...]
     layers: tuple[str, ...]
     created: str
+    env: tuple[str, ...] = ()  # the config's Env, "NAME=value" each
 
     @property
     def has_healthcheck(self) -> bool:
         """Whether the config defines a HEALTHCHECK (and does not disable it with ``NONE``)."""
-        return bool(self.healthcheck) and self.healthcheck[0] != "NONE"
+        from .checks.facts import healthcheck_declared
+
+        return healthcheck_declared(self.healthcheck)
 
     @property
     def runs_as_root(self) -> bool:
-        return self.user.split(":")[0] in ("", "root", "0")
+        from .checks.facts import runs_as_root  # the one place it is decided
+
+        return runs_as_root(self.user)
 
     @classmethod
     def from_inspect(cls, attrs: Mapping[str, Any]) -> ImageInfo:
@@ -154,6 +170,7 @@ class ImageInfo:
             cmd=tuple(config.get("Cmd") or ()),
             layers=tuple((attrs.get("RootFS") or {}).get("Layers") or ()),
             created=str(attrs.get("Created") or ""),
+            env=tuple(str(e) for e in config.get("Env") or ()),
         )
 
 
@@ -369,11 +386,82 @@ def build_stream(context_tar: IO[bytes], params: Mapping[str, Any]) -> Iterator[
         yield from a._stream_helper(response, decode=True)
 
 
-def prune_build_cache() -> int:
-    """Drop BuildKit's cache (for cold-build experiments); returns bytes reclaimed."""
+@dataclass(frozen=True)
+class BuildCacheRecord:
+    """One record of BuildKit's build cache (``docker system df -v``): ``size_bytes``, whether a
+    build holds it now (``in_use``) or several records share its data (``shared``)."""
+
+    id: str
+    kind: str
+    description: str
+    size_bytes: int
+    in_use: bool
+    shared: bool
+    created: str
+    last_used: str | None
+    parent: str | None = None  # the record this one's snapshot stacks on
+
+
+def build_cache_records() -> list[BuildCacheRecord]:
+    """Every record of the engine's build cache (API 1.41 ``GET /system/df``)."""
+    with engine_errors("listing the build cache"):
+        rows = api().df().get("BuildCache") or []
+    return [BuildCacheRecord(id=r["ID"], kind=r.get("Type") or "", description=r.get("Description") or "",
+                             size_bytes=int(r.get("Size") or 0), in_use=bool(r.get("InUse")),
+                             shared=bool(r.get("Shared")), created=r.get("CreatedAt") or "",
+                             last_used=r.get("LastUsedAt"), parent=r.get("Parent") or (r.get("Parents") or [None])[0])
+            for r in rows]
+
+
+_PRUNE_HINT = ("pruning takes every cached step from every build on this engine, other people's included; "
+               "ask for it explicitly: ci_cold_runner(prune=True), transfer(prune_before_pull=True), or "
+               "70_shipping's cold_pull = True")
+
+
+def _announce(text: str) -> None:
+    sys.stderr.write(f"dockopt: {text}\n")
+
+
+def prune_build_cache(*, confirm: bool = False, ids: Iterable[str] | None = None) -> int:
+    """Drop build cache records; returns bytes reclaimed. Says on stderr what it removes first.
+
+    ``ids``: only these records (the ones a measurement created itself; several passes, since a
+    record is released only once the records built on it are gone). Without ``ids`` the whole
+    cache goes, which every build on the engine pays for: that needs ``confirm=True``. Refused
+    (``PruneRefused``) in classroom mode (``DOCKOPT_CLASSROOM=1``), where the engine is shared by a class.
+    """
+    wanted = None if ids is None else set(ids)
+    if settings.classroom():
+        raise PruneRefused("refusing to prune the build cache: DOCKOPT_CLASSROOM=1 says this engine is shared "
+                           "by a class, whose builds would all go cold",
+                           hint="unset DOCKOPT_CLASSROOM on an engine of your own, or measure without pruning")
+    if wanted is None and not confirm:
+        raise PruneRefused("refusing to prune the engine's whole build cache without being asked", hint=_PRUNE_HINT)
+    if wanted is not None and not wanted:
+        return 0
+    records = build_cache_records()
+    doomed = [r for r in records if wanted is None or r.id in wanted]
+    size = sum(r.size_bytes for r in doomed)
+    scope = ("the engine's WHOLE build cache: every build on this engine goes cold" if wanted is None
+             else "only records this measurement created")
+    _announce(f"pruning {len(doomed)} build cache record(s), {size / 1e6:.1f} MB: {scope}")
+    reclaimed = 0
     with engine_errors("pruning the build cache"):
-        out = api().prune_builds()
-    return int(out.get("SpaceReclaimed") or 0)
+        if wanted is None:
+            return int(api().prune_builds().get("SpaceReclaimed") or 0)
+        a: Any = api()  # the SDK's stubs know only the dangling/until filters; the engine takes `id` too
+        left = set(wanted)
+        for _ in range(8):  # children first: each pass frees the records the last one unblocked
+            gone: set[str] = set()
+            for record_id in sorted(left):
+                # the engine turns an `id` filter into BuildKit's regular-expression match (`id~=`)
+                out = a.prune_builds(filters={"id": f"^{re.escape(record_id)}$"}, all=True)
+                reclaimed += int(out.get("SpaceReclaimed") or 0)
+                gone |= set(out.get("CachesDeleted") or ())
+            left -= gone
+            if not left or not gone:
+                break
+    return reclaimed
 
 
 # --- containers ---------------------------------------------------------------------------
@@ -393,8 +481,10 @@ class RunningContainer:
 
 @contextlib.contextmanager
 def running(image: str, *, ports: Sequence[int] = (), env: Mapping[str, str] | None = None,
-            command: Sequence[str] | None = None, user: str | None = None) -> Iterator[RunningContainer]:
-    """Start ``image`` with ``ports`` published on 127.0.0.1 (random host ports); always removed."""
+            command: Sequence[str] | None = None, user: str | None = None,
+            read_only: bool = False) -> Iterator[RunningContainer]:
+    """Start ``image`` with ``ports`` published on 127.0.0.1 (random host ports); always removed.
+    ``read_only``: a read-only root filesystem (``docker run --read-only``)."""
     c = client()
     with engine_errors(f"starting a container from {image}"):
         # ("127.0.0.1", None): a random free host port on loopback only (the stubs expect an int port)
@@ -403,7 +493,7 @@ def running(image: str, *, ports: Sequence[int] = (), env: Mapping[str, str] | N
         # exist) leaves a created container, which must be removed too
         container = c.containers.create(image, command=list(command) if command else None,
                                         environment=dict(env or {}), user=user, ports=published,
-                                        labels={LABEL_MANAGED: "container"})
+                                        read_only=read_only, labels={LABEL_MANAGED: "container"})
     try:
         with engine_errors(f"starting a container from {image}"):
             container.start()

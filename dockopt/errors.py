@@ -196,3 +196,11 @@ class ExerciseError(DockoptError):
 
 class WidgetError(DockoptError):
     """Bad input to an explorer or an experiment panel (an unknown experiment, a layer it does not have)."""
+
+
+class PruneRefused(DockoptError):
+    """Pruning the engine's build cache was not asked for explicitly, or is refused (classroom mode)."""
+
+
+class ExtraMissing(DockoptError):
+    """A part of dockopt needs an optional extra (``dockopt[lab]``, ``dockopt[report]``) that is not installed."""

@@ -16,14 +16,14 @@ inherited by every image built FROM them.
 
 from __future__ import annotations
 
-import os
 import re
 
+from . import settings
 from .errors import ConfigError
 
-NAMESPACE_ENV = "DOCKOPT_NAMESPACE"
-LABELS_ENV = "DOCKOPT_LABELS"
-DEFAULT_NAMESPACE = "dockopt-sample"
+NAMESPACE_ENV = settings.NAMESPACE
+LABELS_ENV = settings.LABELS
+DEFAULT_NAMESPACE = settings.DEFAULT_NAMESPACE
 
 # What made an image or container: sample, experiment, base, container, fixture, test.
 LABEL_MANAGED = "io.dockopt.managed"
@@ -47,7 +47,7 @@ _LABEL_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 def namespace() -> str:
     """The repository prefix of sample and experiment images (``$DOCKOPT_NAMESPACE``, else ``dockopt-sample``)."""
-    value = os.environ.get(NAMESPACE_ENV, "").strip() or DEFAULT_NAMESPACE
+    value = settings.namespace()
     if not _NAMESPACE.match(value):
         raise ConfigError(f"{NAMESPACE_ENV}={value!r} is not a repository name",
                           hint="use lower-case letters, digits, '.', '_', '-' and '/', e.g. dockopt-sample")
@@ -56,7 +56,7 @@ def namespace() -> str:
 
 def run_labels() -> dict[str, str]:
     """The extra labels of this run (``$DOCKOPT_LABELS``, ``key=value,key=value``); empty when unset."""
-    raw = os.environ.get(LABELS_ENV, "").strip()
+    raw = settings.labels()
     out: dict[str, str] = {}
     for pair in filter(None, (p.strip() for p in raw.split(","))):
         key, sep, value = pair.partition("=")

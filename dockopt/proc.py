@@ -6,6 +6,7 @@ so callers never see ``FileNotFoundError`` or ``CalledProcessError``.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ProcessFailed, ToolMissing
+
+log = logging.getLogger(__name__)  # `dockopt -vv` shows each program run
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ def run(args: Sequence[str | os.PathLike[str]], *, check: bool = True, timeout: 
     """Run a program to completion and capture its output."""
     argv = tuple(str(a) for a in args)
     full_env = None if env is None else {**os.environ, **env}
+    log.debug("run: %s", " ".join(argv))
     try:
         done = subprocess.run(argv, capture_output=True, timeout=timeout, env=full_env, cwd=cwd,
                               input=input, text=text, check=False)
@@ -62,6 +66,7 @@ def run(args: Sequence[str | os.PathLike[str]], *, check: bool = True, timeout: 
         raise ProcessFailed(f"{' '.join(argv[:3])} ... did not finish within {timeout}s") from exc
     stdout = done.stdout if text else done.stdout.decode(errors="replace")
     stderr = done.stderr if text else done.stderr.decode(errors="replace")
+    log.debug("%s exited %d", Path(argv[0]).name, done.returncode)
     if check and done.returncode != 0:
         raise ProcessFailed(f"{Path(argv[0]).name} failed with exit code {done.returncode}",
                             returncode=done.returncode, stderr_tail="\n".join(stderr.splitlines()[-15:]))

@@ -17,7 +17,7 @@ engine or builds: ``dockopt.experiments`` does.
 A project's ``dockopt.toml`` (what ``dockopt init`` writes; every field optional)::
 
     name = "myapp"                  # default: the folder's name
-    stack = "python"                # node | python | go | java | dotnet (or anything: no base candidates)
+    stack = "python"                # node | python | go | java | dotnet | rust | ruby | php (or anything)
     dockerfile = "Dockerfile"       # relative to the folder
     target = "runtime"              # the --target stage (default: the last stage)
     port = 5000                     # the container port the service listens on
@@ -45,9 +45,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .dockerfile import Dockerfile, Instruction, parse
+from .edits import FileEdit as FileEdit  # re-exported: the edits are dockopt.edits', made in dockopt.workspace
+from .edits import edit_file as edit_file
+from .edits import editable
 from .errors import ContextNotFound, DockerfileNotFound, ProjectError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,27 +69,46 @@ DEPENDENCY_MANIFESTS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "go": ("go.mod",),
     "java": ("pom.xml", "build.gradle", "build.gradle.kts"),
     "dotnet": ("*.csproj", "*.fsproj", "*.vbproj"),
+    "rust": ("Cargo.toml",),
+    "ruby": ("Gemfile",),
+    "php": ("composer.json",),
 })
 _LOCKFILES = ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "poetry.lock", "Pipfile.lock", "go.sum",
-              "uv.lock", "gradle.lockfile", "packages.lock.json")
+              "uv.lock", "gradle.lockfile", "packages.lock.json", "Cargo.lock", "Gemfile.lock", "composer.lock",
+              "bun.lockb", "bun.lock")
 _SOURCE_SUFFIXES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "python": (".py",),
     "node": (".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".vue", ".svelte"),
     "go": (".go",),
     "java": (".java", ".kt", ".scala", ".groovy"),
     "dotnet": (".cs", ".fs", ".vb", ".razor", ".cshtml"),
+    "rust": (".rs",),
+    "ruby": (".rb",),
+    "php": (".php",),
 })
 # What base images say about a stack, when the files do not.
-_STACK_OF_BASE = (("python", re.compile(r"(^|/)(python|pypy)[:@]|distroless/python")),
-                  ("node", re.compile(r"(^|/)node[:@]|distroless/nodejs")),
-                  ("go", re.compile(r"(^|/)golang[:@]")),
-                  ("java", re.compile(r"(^|/)(eclipse-temurin|openjdk|amazoncorretto|maven|gradle)[:@]"
+# What base images say about a stack, when the files do not: the image's last path component, with any
+# registry or namespace before it (``docker.io/library/python``, ``cgr.dev/chainguard/node``) and any tag or
+# digest after it, or none (``FROM python``).
+_END = r"(?:[:@]|$)"
+_STACK_OF_BASE = (("python", re.compile(rf"(^|/)(python|pypy){_END}|distroless/python|astral-sh/uv:.*python")),
+                  ("node", re.compile(rf"(^|/)(node|nodejs|bun){_END}|distroless/nodejs")),
+                  ("go", re.compile(rf"(^|/)(golang|go){_END}")),
+                  ("java", re.compile(rf"(^|/)(eclipse-temurin|openjdk|amazoncorretto|maven|gradle|ibm-semeru-runtimes"
+                                      rf"|sapmachine|zulu-openjdk|liberica-openjdk-\w+|tomcat|jetty){_END}"
                                       r"|distroless/java")),
-                  ("dotnet", re.compile(r"dotnet/(sdk|aspnet|runtime)")))
-_HEALTH_ROUTES = ("/health", "/healthz", "/healthcheck", "/health-check", "/_health", "/livez", "/readyz", "/ready",
-                  "/ping", "/status")
-_ROUTE_LITERAL = re.compile(r"""["'`](/(?:health|healthz|healthcheck|health-check|_health|livez|readyz|ready"""
-                            r"""|ping|status))/?["'`]""")
+                  ("dotnet", re.compile(r"dotnet/(core/)?(sdk|aspnet|runtime)")),
+                  ("rust", re.compile(rf"(^|/)rust{_END}")),
+                  ("ruby", re.compile(rf"(^|/)(ruby|jruby){_END}")),
+                  ("php", re.compile(rf"(^|/)(php|composer|php-fpm){_END}")))
+# Health endpoints of the shapes real services use, likeliest first (the last path component decides the
+# rank; a prefix such as /api, /v1, /actuator, /-/ or /_ah is allowed before it).
+_HEALTH_NAMES = ("health", "healthz", "livez", "readyz", "healthcheck", "health-check", "_health", "ready",
+                 "live", "alive", "ping", "heartbeat", "status", "healthy", "_status")
+_HEALTH_ROUTES = tuple(f"/{n}" for n in _HEALTH_NAMES) + ("/actuator/health", "/api/health", "/_ah/health")
+_ROUTE_LITERAL = re.compile(r"""["'`](/(?:(?:api|v\d+|actuator|internal|_ah|-|management|admin|system)/)?"""
+                            r"""(?:health|healthz|livez|readyz|healthcheck|health-check|_health|ready|live|alive"""
+                            r"""|ping|heartbeat|status|healthy|_status))/?["'`]""")
 _URL_PATH = re.compile(r"https?://[^/\s'\"]+(?::\d+)?(/[^\s'\"|;&)]*)")
 _MAX_SCANNED_SOURCE = 256 * 1024
 _SLUG = re.compile(r"[^a-z0-9._-]+")
@@ -94,10 +116,19 @@ _SLUG = re.compile(r"[^a-z0-9._-]+")
 
 @dataclass(frozen=True)
 class Origin:
-    """Where one value of a project came from (one of ``ORIGINS``) and, briefly, how."""
+    """Where one value of a project came from (one of ``ORIGINS``), briefly how, and (``detected``) how sure
+    the detection is: ``high``, ``medium`` or ``low`` (a guess that ``dockopt init`` writes commented out)."""
 
     source: str
     detail: str = ""
+    confidence: str = "high"
+
+    @property
+    def described(self) -> str:
+        """``detail``, prefixed with the confidence when a detected value is less than certain."""
+        if self.source == "detected" and self.confidence != "high":
+            return f"{self.confidence} confidence: {self.detail}" if self.detail else f"{self.confidence} confidence"
+        return self.detail
 
 
 @dataclass(frozen=True)
@@ -118,16 +149,6 @@ class Service:
         if self.port is not None and self.health_path is not None:
             return f"HTTP 200 on {self.health_path} (port {self.port})"
         return f"the image's HEALTHCHECK, else the process stays up for {self.stay_up_s:g} s"
-
-
-@dataclass(frozen=True)
-class FileEdit:
-    """One file a cache experiment changed (in its private copy of the context)."""
-
-    path: str          # relative to the context, POSIX
-    how: str           # what was changed, in words
-    bytes_before: int
-    bytes_after: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,7 +227,7 @@ class Project:
                 value = ", ".join(f"{k}={v}" for k, v in value.items())
             o = self.origin(name)
             rows.append({"setting": name, "value": "" if value is None else str(value), "origin": o.source,
-                         "detail": o.detail})
+                         "detail": o.described})
         return pd.DataFrame(rows, columns=["setting", "value", "origin", "detail"])
 
     def with_dockerfile(self, dockerfile: str | os.PathLike[str], *, target: str | None = None) -> Project:
@@ -248,19 +269,32 @@ def context_files(context: str | os.PathLike[str], dockerfile: str | os.PathLike
 
 
 def copy_sources(ins: Instruction) -> tuple[str, ...]:
-    """The context paths (patterns) a ``COPY``/``ADD`` names; URLs, git sources and ``$`` words left out."""
-    sources = ins.args[:-1] if len(ins.args) > 1 else ()
+    """The context paths (patterns) a ``COPY``/``ADD`` names, variables expanded as BuildKit does; URLs,
+    git sources and words still holding an unset ``$`` left out."""
+    words = ins.values
+    sources = words[:-1] if len(words) > 1 else ()
     return tuple(s for s in sources if "$" not in s and "://" not in s and not s.startswith("git@"))
 
 
+def input_sources(ins: Instruction) -> tuple[str, ...]:
+    """The context paths an instruction reads: a context ``COPY``/``ADD``'s sources, or the ``source`` of each
+    ``RUN --mount=type=bind`` of the context (no ``source``: the whole context, as BuildKit mounts it)."""
+    if ins.keyword in ("COPY", "ADD"):
+        return copy_sources(ins)
+    if ins.keyword == "RUN":
+        return tuple(m.get("source", ".") for m in ins.context_mounts() if "$" not in m.get("source", ""))
+    return ()
+
+
 def delivered(ins: Instruction, files: Iterable[str]) -> tuple[str, ...]:
-    """The files of ``files`` (what the build sends) that ``ins``, a context ``COPY``/``ADD``, delivers.
+    """The files of ``files`` (what the build sends) that ``ins`` reads from the context: a context
+    ``COPY``/``ADD``, or a ``RUN`` with bind mounts of the context.
 
     A source is matched path component by component with Go's ``filepath.Match`` rules (``*`` stops at
     ``/``), as BuildKit does; a source that names a directory delivers everything under it.
     """
     patterns = []
-    for src in copy_sources(ins):
+    for src in input_sources(ins):
         parts = [p for p in PurePosixPath(src.lstrip("/")).parts if p not in (".", "")]
         patterns.append(parts)
     out = []
@@ -290,28 +324,55 @@ def runtime_stage(df: Dockerfile, target: str | None = None) -> int:
 
 # --- detection -------------------------------------------------------------------------------------------
 
+#: How sure a detected value is: ``high`` (the Dockerfile says it), ``medium`` (the likeliest of several
+#: readings), ``low`` (a guess: ``dockopt init`` writes it commented out for a person to confirm).
+Confidence = Literal["high", "medium", "low"]
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
+
 
 @dataclass(frozen=True)
 class _Found:
     value: Any
     detail: str
+    confidence: Confidence = "high"
 
 
 def _where(df: Dockerfile, ins: Instruction) -> str:
     return f"{Path(df.path or 'Dockerfile').name}:{ins.line_start}"
 
 
+# Ports a debugger or profiler listens on beside the service: never the one to probe when another is exposed.
+_DEBUG_PORTS = MappingProxyType({9229: "Node inspector", 9230: "Node inspector", 5005: "Java debugger (JDWP)",
+                                 5678: "Python debugpy", 2345: "Go delve", 40000: "Go delve"})
+_DEBUG_ONLY = frozenset(_DEBUG_PORTS)
+
+
 def detect_port(df: Dockerfile, target: str | None = None) -> _Found:
-    """The first port ``EXPOSE``d by the target stage or a stage it builds on."""
+    """The port the service listens on: ``EXPOSE``d by the target stage or a stage it builds on, variables
+    expanded as BuildKit does (``ARG PORT=80`` + ``EXPOSE $PORT``); a debugger's port (9229, 5005, 5678,
+    2345) only when nothing else is exposed."""
+    exposed: list[tuple[int, str]] = []
     for index in _stage_chain(df, target):
         for ins in df.stages[index].instructions:
             if ins.keyword != "EXPOSE":
                 continue
-            for arg in ins.args:
-                port, _, proto = arg.partition("/")
-                if port.isdigit() and proto in ("", "tcp") and 0 < int(port) < 65536:
-                    return _Found(int(port), f"EXPOSE {arg} ({_where(df, ins)})")
-    return _Found(None, "no EXPOSE in the target stage: readiness is the HEALTHCHECK, else the process staying up")
+            for arg in (w for value in ins.values for w in value.split()):
+                written, _, proto = arg.partition("/")
+                first = written.partition("-")[0]  # a range: its first port
+                if first.isdigit() and proto.lower() in ("", "tcp") and 0 < int(first) < 65536:
+                    exposed.append((int(first), f"EXPOSE {arg} ({_where(df, ins)})"))
+    if not exposed:
+        return _Found(None, "no EXPOSE in the target stage: readiness is the HEALTHCHECK, else the process staying up")
+    service = [p for p in exposed if p[0] not in _DEBUG_ONLY]
+    if service:
+        port, detail = service[0]
+        others = sorted({p for p, _ in exposed if p != port})
+        if not others:
+            return _Found(port, detail)
+        return _Found(port, f"{detail}; also exposed: {', '.join(map(str, others))}",
+                      "medium" if len(service) > 1 else "high")
+    port, detail = exposed[0]
+    return _Found(port, f"{detail}: the {_DEBUG_PORTS[port]}'s port, the only one exposed", "low")
 
 
 def detect_healthcheck(df: Dockerfile, target: str | None = None) -> Instruction | None:
@@ -324,21 +385,37 @@ def detect_healthcheck(df: Dockerfile, target: str | None = None) -> Instruction
 
 
 def detect_base_arg(df: Dockerfile, target: str | None = None) -> _Found:
-    """The global ``ARG`` the final ``FROM`` takes (``FROM ${RUNTIME}`` or ``FROM runtime-${RUNTIME}``)."""
+    """The global ``ARG`` the final ``FROM`` takes (``FROM ${RUNTIME}`` or ``FROM runtime-${RUNTIME}``); the
+    platform ARGs (``TARGETARCH``...) BuildKit sets itself are not one a base comparison can vary."""
     stage = df.target(target)
-    names = re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", stage.base_written)
-    for name in names:
-        if name in df.global_args:
-            return _Found(name, f"FROM {stage.base_written} ({_where(df, stage.instructions[0])})")
+    written = stage.base_written
+    for m in re.finditer(r"\$(\{)?([A-Za-z_][A-Za-z0-9_]*)(:?[-+?#%/])?", written):
+        name = m.group(2)
+        if name not in df.global_args:
+            continue
+        where = f"FROM {written} ({_where(df, stage.instructions[0])})"
+        if m.group(3) and "+" in m.group(3):
+            # ${DEBUG:+-debug}: a switch between variants, not a choice of base
+            return _Found(name, f"{where}: the ARG switches a suffix on or off", "low")
+        if ":" in written[:m.start()] and "/" not in written[written.index(":", 0, m.start()):m.start()]:
+            # golang:${GO_VERSION}-alpine: a version of one base, not a choice between bases
+            return _Found(name, f"{where}: the ARG is the tag of one image", "medium")
+        return _Found(name, where)
     return _Found(None, "the final FROM names its base directly: a base comparison rewrites it in a temporary copy")
 
 
-def _needed_copies(df: Dockerfile, target: str | None) -> list[Instruction]:
-    """Context ``COPY``/``ADD`` instructions of the stages a build of ``target`` runs, target stage last."""
+def _needed_inputs(df: Dockerfile, target: str | None) -> list[Instruction]:
+    """Instructions that read the build context (context ``COPY``/``ADD``, ``RUN`` with context bind mounts)
+    in the stages a build of ``target`` runs, target stage last."""
     needed = df.needed_stages(target)
     final = df.target(target).index
     order = [i for i in needed if i != final] + [final]
-    return [ins for i in order for ins in df.context_copies(i)]
+    return [ins for i in order for ins in df.context_inputs(i)]
+
+
+def _needed_copies(df: Dockerfile, target: str | None) -> list[Instruction]:
+    """Kept for callers of the old name: every context input of the needed stages (COPY, ADD, bind mounts)."""
+    return _needed_inputs(df, target)
 
 
 def _stacks(stack: str | None) -> list[str]:
@@ -353,71 +430,156 @@ def _is_dependency_manifest(path: str, stack: str | None) -> bool:
 
 
 def detect_stack(context: Path, files: frozenset[str], df: Dockerfile) -> _Found:
-    """The stack, from its dependency manifests (those the Dockerfile copies first), else the base images."""
-    copied = {f for ins in _needed_copies(df, None) for f in delivered(ins, files)}
-    found: list[tuple[int, str, str]] = []
-    for stack, patterns in DEPENDENCY_MANIFESTS.items():
+    """The stack, from the dependency manifests the build delivers (nearest the context root), else those at
+    the context root, else the base images however they are written (``python``, ``docker.io/library/node``,
+    ``cgr.dev/chainguard/python``, ``mcr.microsoft.com/dotnet/sdk``...)."""
+    reads = {f for ins in _needed_inputs(df, None) for f in delivered(ins, files)}
+    found: list[tuple[int, int, int, str, str]] = []
+    for order, (stack, patterns) in enumerate(DEPENDENCY_MANIFESTS.items()):
         for pattern in patterns:
-            hits = sorted(f for f in files if "/" not in f and fnmatch.fnmatchcase(f, pattern))
+            hits = sorted((f.count("/"), f) for f in files
+                          if fnmatch.fnmatchcase(f.rsplit("/", 1)[-1], pattern) and (f in reads or "/" not in f))
             if hits:
-                found.append((0 if hits[0] in copied else 1, stack, hits[0]))
+                depth, name = hits[0]
+                found.append((0 if name in reads else 1, depth, order, stack, name))
                 break
     if found:
-        found.sort(key=lambda t: t[0])  # stable: the order of DEPENDENCY_MANIFESTS breaks ties
-        copied_first, stack, name = found[0]
-        return _Found(stack, name + (" (copied by the Dockerfile)" if copied_first == 0 else ""))
-    for stage in df.stages:
+        found.sort()
+        delivered_by_build, _, _, stack, name = found[0]
+        if delivered_by_build == 0:
+            return _Found(stack, name + " (copied by the Dockerfile)")
+        return _Found(stack, name + " (in the folder; the Dockerfile does not copy it)", "medium")
+    for index in reversed(df.needed_stages()):
+        base = df.stages[index].base
         for base_stack, base_pattern in _STACK_OF_BASE:
-            if base_pattern.search(stage.base):
-                return _Found(base_stack, f"base image {stage.base}")
+            if base_pattern.search(base.lower()):
+                return _Found(base_stack, f"base image {base}", "medium")
     return _Found(None, "no dependency manifest and no language base image")
+
+
+def _manifest_rank(path: str, stack: str | None) -> tuple[int, int] | None:
+    """(depth, how telling the manifest's name is) for a dependency manifest of ``stack``, else None."""
+    name = path.rsplit("/", 1)[-1]
+    for s in _stacks(stack):
+        for i, pattern in enumerate(DEPENDENCY_MANIFESTS[s]):
+            if fnmatch.fnmatchcase(name, pattern):
+                return path.count("/"), i
+    return None
 
 
 def detect_dependency_file(df: Dockerfile, files: frozenset[str], stack: str | None,
                            target: str | None = None) -> _Found:
-    """The dependency manifest a build copies (the stack's, most telling first), so editing it invalidates a step."""
-    copies = _needed_copies(df, target)
-    stacks = _stacks(stack)
-    for s in stacks:
-        for pattern in DEPENDENCY_MANIFESTS[s]:
-            for ins in copies:
-                for f in delivered(ins, files):
-                    if fnmatch.fnmatchcase(f.rsplit("/", 1)[-1], pattern):
-                        return _Found(f, f"copied by `{ins.original[:60]}` ({_where(df, ins)})")
-    looked = ", ".join(p for s in stacks for p in DEPENDENCY_MANIFESTS[s])
+    """The dependency manifest the build delivers (by ``COPY`` or a bind mount), nearest the context root,
+    then the most telling name (``requirements.txt`` before ``setup.py``), so editing it invalidates a step."""
+    best: tuple[tuple[int, int, int], str, Instruction] | None = None
+    chain = set(_stage_chain(df, target))
+    for ins in _needed_inputs(df, target):
+        for f in delivered(ins, files):
+            found = _manifest_rank(f, stack)
+            # ties: a manifest the target's own stages read (the app's), before a helper stage's
+            rank = None if found is None else (*found, 0 if ins.stage_index in chain else 1)
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, f, ins)
+    if best is not None:
+        _, f, ins = best
+        how = "mounted by" if ins.keyword == "RUN" else "copied by"
+        return _Found(f, f"{how} `{ins.original[:60]}` ({_where(df, ins)})")
+    looked = ", ".join(p for s in _stacks(stack) for p in DEPENDENCY_MANIFESTS[s])
     return _Found(None, f"the Dockerfile copies no dependency manifest (looked for {looked})")
 
 
+# Files that are sources of no one's edit: generated, minified, bundled, or pictures.
+_GENERATED = re.compile(r"(_pb2(_grpc)?\.pyi?|\.pb\.go|_grpc\.pb\.go|\.pb\.(cc|h)|_pb\.(js|d\.ts)|\.min\.(js|css)"
+                        r"|\.bundle\.js|\.chunk\.js|\.d\.ts|\.map|\.generated\.\w+|\.g\.cs|\.designer\.cs"
+                        r"|(^|/)(gen|generated|__generated__)/.*)$", re.IGNORECASE)
+_VENDORED = re.compile(r"(^|/)(node_modules|vendor|third_party|dist|build|target|bin|obj|\.venv|venv|"
+                       r"site-packages|migrations)/")
+_TEST_FILE = re.compile(r"(^|/)(tests?|spec|__tests__|testdata)/|(^|/)test_|_test\.|\.test\.|\.spec\."
+                        r"|(^|/)conftest\.py$")
+_ENTRY_NAME = re.compile(r"(^|/)(main|app|server|index|manage|wsgi|asgi|program|application|api|__main__)\.\w+$",
+                         re.IGNORECASE)
+# Source files of languages dockopt has no stack for: still a real source file to edit, with less confidence.
+_OTHER_SOURCES = (".rb", ".php", ".rs", ".c", ".h", ".cc", ".cpp", ".hpp", ".swift", ".dart", ".pl", ".r", ".sh",
+                  ".scala", ".ex", ".exs", ".lua")
+_NOT_SOURCES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".pdf", ".woff", ".woff2", ".ttf")
+
+
+# Tooling beside the app (configuration written as code, probes, build scripts): sources, but not the app's.
+_TOOLING = re.compile(r"(^|/)([^/]*\.(config|conf|setup)\.\w+|\.[^/]*rc\.\w+|(karma|jest|webpack|babel|vite|rollup"
+                      r"|gulpfile|gruntfile|tailwind|postcss|next|nuxt|svelte|playwright|cypress|vitest|eslint|"
+                      r"prettier|healthcheck|setup|noxfile|fabfile|tasks|conftest)(\.\w+)+)$", re.IGNORECASE)
+
+
+def _entry_words(df: Dockerfile, target: str | None) -> frozenset[str]:
+    """File names the target's ``CMD``/``ENTRYPOINT`` mention (``python email_server.py`` → email_server.py)."""
+    names = set()
+    for index in _stage_chain(df, target):
+        for ins in df.stages[index].instructions:
+            if ins.keyword in ("CMD", "ENTRYPOINT"):
+                for word in re.split(r"[\s\"',=]+", " ".join(ins.args)):
+                    if "." in word:
+                        names.add(word.rsplit("/", 1)[-1])
+    return frozenset(names)
+
+
+def _touch_rank(f: str, suffixes: tuple[str, ...], entry: frozenset[str] = frozenset()) -> tuple[int, ...]:
+    kind = 0 if f.endswith(suffixes) else 1 if f.endswith(_OTHER_SOURCES) else 2
+    return (kind, int(bool(_TEST_FILE.search(f))), int(bool(_VENDORED.search(f))), int(bool(_TOOLING.search(f))),
+            0 if f.rsplit("/", 1)[-1] in entry else 1, f.count("/"), 0 if _ENTRY_NAME.search(f) else 1, len(f))
+
+
 def detect_touch(df: Dockerfile, files: frozenset[str], stack: str | None, target: str | None = None) -> _Found:
-    """A source file the target's last context ``COPY`` delivers (stages it needs before it, if it has none)."""
+    """The source file a cache experiment edits: one the build delivers (``COPY``, ``ADD``, or a bind mount),
+    in the stack's language, not a test, nor generated (``_pb2.py``, ``.min.js``), vendored or a picture,
+    not tooling (``karma.conf.js``, ``babel.config.js``), the file ``CMD``/``ENTRYPOINT`` names first, then
+    nearest the context root, an entry point (``main``, ``app``, ``index``...) first. The last context input
+    that delivers one wins (a source edit then reruns the fewest steps)."""
     suffixes = _SOURCE_SUFFIXES.get(stack or "", tuple(s for v in _SOURCE_SUFFIXES.values() for s in v))
-    for ins in reversed(_needed_copies(df, target)):
-        candidates = [f for f in delivered(ins, files) if not _is_dependency_manifest(f, stack) and editable(f)]
+    entry = _entry_words(df, target)
+    fallback: tuple[str, Instruction] | None = None
+    for ins in reversed(_needed_inputs(df, target)):
+        candidates = [f for f in delivered(ins, files)
+                      if not _is_dependency_manifest(f, stack) and editable(f) and not _GENERATED.search(f)
+                      and not f.lower().endswith(_NOT_SOURCES) and f.rsplit("/", 1)[-1] != ".dockerignore"
+                      and not fnmatch.fnmatchcase(f.rsplit("/", 1)[-1], "*Dockerfile*")]
         if not candidates:
             continue
-
-        def rank(f: str) -> tuple[int, int, int, str]:
-            is_test = bool(re.search(r"(^|/)(tests?|spec|__tests__)/|(^|/)test_|_test\.|\.test\.|\.spec\.", f))
-            return (0 if f.endswith(suffixes) else 1, int(is_test), f.count("/"), f)
-
-        chosen = sorted(candidates, key=rank)[0]
-        return _Found(chosen, f"delivered by `{ins.original[:60]}` ({_where(df, ins)})")
-    return _Found(None, "no COPY of the context delivers a source file (after .dockerignore)")
+        chosen = sorted(candidates, key=lambda f: _touch_rank(f, suffixes, entry))[0]
+        how = "mounted by" if ins.keyword == "RUN" else "delivered by"
+        detail = f"{how} `{ins.original[:60]}` ({_where(df, ins)})"
+        if chosen.endswith(suffixes) and not _TEST_FILE.search(chosen) and not _TOOLING.search(chosen):
+            return _Found(chosen, detail, "high" if stack in _SOURCE_SUFFIXES else "medium")
+        if fallback is None:
+            fallback = (chosen, ins)
+    if fallback is not None:
+        chosen, ins = fallback
+        what = "a source file of another language" if chosen.endswith(_OTHER_SOURCES) else "not a source file"
+        return _Found(chosen, f"{what}: delivered by `{ins.original[:60]}` ({_where(df, ins)})",
+                      "medium" if chosen.endswith(_OTHER_SOURCES) else "low")
+    if not _needed_inputs(df, target):
+        return _Found(None, "the build reads nothing from the context (no COPY, ADD or bind mount of it)")
+    return _Found(None, "no COPY or bind mount of the context delivers a file dockopt can edit (after .dockerignore)")
 
 
 def detect_health_path(context: Path, df: Dockerfile, files: frozenset[str], target: str | None = None) -> _Found:
     """A health path the app obviously has: the URL its HEALTHCHECK asks, else a health route literal
-    (``"/health"``, ``"/healthz"``, ...) in a source file the build delivers."""
+    (``"/health"``, ``"/healthz"``, ``"/actuator/health"``, ``"/api/health"``...) in a source file the build
+    delivers, else Spring Boot's actuator when a delivered build file depends on it."""
     check = detect_healthcheck(df, target)
     if check is not None:
-        m = _URL_PATH.search(" ".join(check.args))
-        if m and m.group(1) != "/":
-            return _Found(m.group(1), f"the HEALTHCHECK asks it ({_where(df, check)})")
+        m = _URL_PATH.search(" ".join(check.values))
+        if m and m.group(1) not in ("/", ""):
+            return _Found(m.group(1).rstrip("/") or "/", f"the HEALTHCHECK asks it ({_where(df, check)})")
     # Every language's sources: the final stage may run another language than the build (a monorepo).
-    suffixes = tuple(s for v in _SOURCE_SUFFIXES.values() for s in v)
-    sources = sorted({f for ins in _needed_copies(df, target) for f in delivered(ins, files) if f.endswith(suffixes)})
-    best: tuple[int, str, str] | None = None
-    for f in sources:
+    suffixes = tuple(s for v in _SOURCE_SUFFIXES.values() for s in v) + _OTHER_SOURCES
+    reads = sorted({f for ins in _needed_inputs(df, target) for f in delivered(ins, files)})
+    best: tuple[int, int, int, str, str] | None = None
+    actuator: str | None = None
+    for f in reads:
+        name = f.rsplit("/", 1)[-1]
+        is_build_file = name in ("pom.xml", "build.gradle", "build.gradle.kts")
+        if not (f.endswith(suffixes) or is_build_file) or _GENERATED.search(f) or _VENDORED.search(f):
+            continue
         path = context / f
         try:
             if path.stat().st_size > _MAX_SCANNED_SOURCE:
@@ -425,59 +587,42 @@ def detect_health_path(context: Path, df: Dockerfile, files: frozenset[str], tar
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
+        if is_build_file:
+            if "spring-boot-starter-actuator" in text:
+                actuator = f
+            continue
+        prefix = _class_route_prefix(text) if f.endswith((".java", ".kt", ".groovy", ".scala")) else ""
         for m in _ROUTE_LITERAL.finditer(text):
-            route = m.group(1)
+            route = (prefix + m.group(1)).rstrip("/")
             line = text.count("\n", 0, m.start()) + 1
-            candidate = (_HEALTH_ROUTES.index(route), route, f"route '{route}' in {f}:{line}")
+            candidate = (_route_rank(route), int(bool(_TEST_FILE.search(f))), f.count("/"), route,
+                         f"route '{route}' in {f}:{line}")
             if best is None or candidate < best:
                 best = candidate
     if best is not None:
-        return _Found(best[1], best[2])
+        return _Found(best[3], best[4], "medium" if best[1] == 0 else "low")
+    if actuator is not None:
+        return _Found("/actuator/health", f"Spring Boot actuator in {actuator}", "medium")
     return _Found(None, "no HEALTHCHECK URL and no health route in the sources: readiness is the process staying up")
 
 
-# --- edits a cache experiment makes ------------------------------------------------------------------------
-
-_HASH = (".py", ".rb", ".sh", ".toml", ".txt", ".yaml", ".yml", ".cfg", ".ini", ".conf", ".r", ".pl", ".properties",
-         ".dockerignore", ".env")
-_SLASHES = (".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".java", ".kt", ".scala", ".groovy", ".cs", ".fs",
-            ".c", ".h", ".cc", ".cpp", ".hpp", ".rs", ".swift", ".gradle", ".kts", ".php", ".dart", ".svelte", ".mod")
-_MARKUP = (".html", ".htm", ".vue", ".xml", ".csproj", ".fsproj", ".vbproj", ".svg", ".md", ".razor", ".cshtml",
-           ".xhtml")
-_BLOCK = (".css", ".scss", ".less")
-_WHITESPACE = (".json",)
-_HASH_NAMES = ("Pipfile", "Gemfile", "Makefile", "requirements.txt")
+_CLASS_MAPPING = re.compile(r"""@(?:RequestMapping|Path)\(\s*(?:(?:value|path)\s*=\s*)?["'](/[^"']*)["']""")
 
 
-def editable(path: str) -> bool:
-    """Whether dockopt knows how to change ``path`` without breaking it (a comment, or whitespace for JSON)."""
-    name = path.rsplit("/", 1)[-1]
-    return name in _HASH_NAMES or name.endswith(_HASH + _SLASHES + _MARKUP + _BLOCK + _WHITESPACE)
+def _class_route_prefix(text: str) -> str:
+    """The path a Spring ``@RequestMapping("/utility")`` (or JAX-RS ``@Path``) on the class puts before every
+    route of its methods: the annotation written before the class declaration."""
+    declared = re.search(r"\b(class|object)\s+\w+", text)
+    if declared is None:
+        return ""
+    mapped = list(_CLASS_MAPPING.finditer(text, 0, declared.start()))
+    return mapped[-1].group(1).rstrip("/") if mapped else ""
 
 
-def edit_file(path: Path, *, relative: str, marker: str = "dockopt cache experiment") -> FileEdit:
-    """Change ``path`` by a few bytes that keep it valid: a comment line in its own syntax holding
-    ``marker``, or (JSON, which has no comments) trailing whitespace that spells ``marker`` in spaces and
-    tabs. BuildKit's cache key is the content: a marker no earlier run wrote makes a step miss for sure."""
-    name = path.name
-    before = path.read_bytes()
-    if name in _HASH_NAMES or name.endswith(_HASH):
-        added, how = f"\n# {marker}\n", "appended a # comment line"
-    elif name.endswith(_SLASHES):
-        added, how = f"\n// {marker}\n", "appended a // comment line"
-    elif name.endswith(_MARKUP):
-        added, how = f"\n<!-- {marker} -->\n", "appended an <!-- --> comment"
-    elif name.endswith(_BLOCK):
-        added, how = f"\n/* {marker} */\n", "appended a /* */ comment"
-    elif name.endswith(_WHITESPACE):
-        bits = "".join(f"{byte:08b}" for byte in marker.encode()[-8:])
-        added = "\n" + bits.replace("0", " ").replace("1", "\t") + "\n"
-        how = "appended whitespace (JSON has no comments; whitespace keeps it valid)"
-    else:
-        raise ProjectError(f"{relative}: dockopt does not know how to change this kind of file safely",
-                           hint="name a source file in dockopt.toml ([cache] touch = ...)")
-    path.write_bytes(before + added.encode())
-    return FileEdit(path=relative, how=how, bytes_before=len(before), bytes_after=len(before) + len(added.encode()))
+def _route_rank(route: str) -> int:
+    """Lower is likelier to be the service's own health endpoint."""
+    last = route.rsplit("/", 1)[-1]
+    return _HEALTH_NAMES.index(last) if last in _HEALTH_NAMES else len(_HEALTH_NAMES)
 
 
 # --- making a project ---------------------------------------------------------------------------------------
@@ -663,7 +808,7 @@ def project(path: str | os.PathLike[str] = ".", dockerfile: str | os.PathLike[st
     files = context_files(context, df_path)
 
     def detected(field_name: str, given: Any, found: _Found) -> Any:
-        return pick(field_name, given, found.value, Origin("detected", found.detail))
+        return pick(field_name, given, found.value, Origin("detected", found.detail, found.confidence))
 
     chosen_stack = detected("stack", stack, detect_stack(context, files, parsed))
     chosen_port = detected("port", port, detect_port(parsed, chosen_target))
@@ -678,9 +823,10 @@ def project(path: str | os.PathLike[str] = ".", dockerfile: str | os.PathLike[st
     touch_found = detect_touch(parsed, files, chosen_stack, chosen_target)
     dep_found = detect_dependency_file(parsed, files, chosen_stack, chosen_target)
     chosen_touch = detected("touch", _inside(context, touch), _Found(
-        None if touch_found.value is None else context / touch_found.value, touch_found.detail))
+        None if touch_found.value is None else context / touch_found.value, touch_found.detail,
+        touch_found.confidence))
     chosen_dep = detected("dependency_file", _inside(context, dependency_file), _Found(
-        None if dep_found.value is None else context / dep_found.value, dep_found.detail))
+        None if dep_found.value is None else context / dep_found.value, dep_found.detail, dep_found.confidence))
     chosen_name = pick("name", name, context.name, Origin("default", "the folder's name"))
     chosen_stay = float(pick("stay_up_s", stay_up_s, DEFAULT_STAY_UP_S))
     origins.setdefault("context", Origin("given", "argument"))
@@ -719,9 +865,12 @@ def manifest_text(p: Project) -> str:
 
     def entry(key: str, value: Any, field_name: str | None = None) -> None:
         o = p.origin(field_name or key)
-        note = f"  # {o.source}" + (f": {o.detail}" if o.detail else "")
+        note = f"  # {o.source}" + (f": {o.described}" if o.described else "")
         if value is None:
             lines.append(f"# {key} = ...{note}")
+        elif o.source == "detected" and o.confidence == "low":
+            # A guess: written for a person to confirm, not read as if it were known.
+            lines.append(f"# {key} = {_toml(value)}{note}")
         else:
             lines.append(f"{key} = {_toml(value)}{note}")
 

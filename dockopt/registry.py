@@ -28,19 +28,21 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import settings
 from .errors import BadReference, ManifestNotFound, RegistryAuthError, RegistryError, RegistryUnreachable
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
-REGISTRY_ENV = "DOCKOPT_REGISTRY"
-DEFAULT_REGISTRY = "127.0.0.1:5000"
-INSECURE_ENV = "DOCKOPT_INSECURE_REGISTRIES"
+REGISTRY_ENV = settings.REGISTRY
+DEFAULT_REGISTRY = settings.DEFAULT_REGISTRY
+INSECURE_ENV = settings.INSECURE_REGISTRIES
 DEFAULT_PLATFORM = "linux/amd64"
 DOCKER_HUB = "docker.io"
 _HUB_API = "registry-1.docker.io"
@@ -67,7 +69,7 @@ _HOST = re.compile(r"^(?:\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-
 
 def default_registry() -> str:
     """The registry dockopt pushes to and reads from by default (``$DOCKOPT_REGISTRY``, else 127.0.0.1:5000)."""
-    return os.environ.get(REGISTRY_ENV, "").strip() or DEFAULT_REGISTRY
+    return settings.registry()
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,25 @@ def docker_credentials(registry: str, config_path: str | os.PathLike[str] | None
     return None
 
 
+def retry_delay_s(retry_after: str | None, retries: int, backoff_s: float = 0.5, max_delay_s: float = 30) -> float:
+    """Seconds to wait before retry number ``retries + 1``: what ``Retry-After`` asks (delta seconds
+    or an HTTP date), else ``backoff_s * 2**retries``; never negative, never above ``max_delay_s``."""
+    delay = backoff_s * (2 ** retries)
+    if retry_after:
+        value = retry_after.strip()
+        if value.isdigit():
+            delay = float(value)
+        else:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                when = parsedate_to_datetime(value)
+                delay = when.timestamp() - time.time()
+            except (TypeError, ValueError, IndexError):
+                pass
+    return max(0.0, min(delay, max_delay_s))
+
+
 def _is_loopback(host: str) -> bool:
     name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:host.index("]")]
     return name == "localhost" or name.startswith("127.") or name == "::1"
@@ -254,10 +275,14 @@ class Registry:
     """
 
     def __init__(self, host: str | None = None, *, credentials: tuple[str, str] | None = None,
-                 timeout_s: float = 30, secure: bool | None = None) -> None:
+                 timeout_s: float = 30, secure: bool | None = None, max_retries: int = 4,
+                 backoff_s: float = 0.5, max_delay_s: float = 30) -> None:
         self.host = host or default_registry()
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.max_delay_s = max_delay_s
         api_host = _HUB_API if self.host == DOCKER_HUB else self.host
-        insecure = {h.strip() for h in os.environ.get(INSECURE_ENV, "").split(",") if h.strip()}
+        insecure = settings.insecure_registries()
         if secure is None:
             secure = not (_is_loopback(self.host) or self.host in insecure)
         self.base = f"{'https' if secure else 'http'}://{api_host}"
@@ -325,11 +350,15 @@ class Registry:
     def request(self, method: str, path: str, *, scope: str, headers: Mapping[str, str] | None = None,
                 stream: bool = False, ok: Sequence[int] = (200,), **kwargs: Any) -> requests.Response:
         """One API call (``path`` under ``/v2/``), authenticating on a 401 challenge and retrying once.
+        429 and 5xx answers are retried up to ``max_retries`` times, waiting as ``Retry-After`` says
+        (seconds or an HTTP date) or else with exponential backoff, each wait at most ``max_delay_s``.
         Statuses outside ``ok`` are returned to the caller only for 404; others raise."""
         import requests
 
         url = path if path.startswith("http") else f"{self.base}/v2/{path.lstrip('/')}"
-        for attempt in (0, 1):
+        retries = 0
+        attempt = 0
+        while attempt < 2:
             try:
                 r = self.session.request(method, url, headers={**(headers or {}), **self._auth_headers(scope)},
                                          stream=stream, timeout=self.timeout_s, **kwargs)
@@ -339,8 +368,16 @@ class Registry:
             except requests.RequestException as exc:
                 raise RegistryUnreachable(f"no registry answers at {self.base} ({type(exc).__name__})",
                                           host_unreachable=True, hint=START_HINT) from exc
+            if (r.status_code == 429 or r.status_code >= 500) and retries < self.max_retries:
+                # overloaded or briefly failing (rate limits, a restarting backend): wait and ask again
+                delay = retry_delay_s(r.headers.get("Retry-After"), retries, self.backoff_s, self.max_delay_s)
+                r.close()
+                retries += 1
+                time.sleep(delay)
+                continue
             if r.status_code == 401 and attempt == 0:
                 r.close()
+                attempt += 1
                 kind, params = parse_challenge(r.headers.get("WWW-Authenticate", ""))
                 if kind == "bearer":
                     self._fetch_token(params, scope)
@@ -355,7 +392,10 @@ class Registry:
             if r.status_code in (401, 403):
                 raise RegistryAuthError(f"{self.host} refused {method} {path} (HTTP {r.status_code}) {text}".strip(),
                                         hint=f"`docker login {self.host}` stores credentials dockopt reads")
-            raise RegistryError(f"{self.host}: {method} {path} answered HTTP {r.status_code} {text}".strip())
+            more = (f" (after {retries} retries)" if retries else "")
+            raise RegistryError(f"{self.host}: {method} {path} answered HTTP {r.status_code}{more} {text}".strip(),
+                                hint=("the registry is overloaded or failing; try again later"
+                                      if r.status_code == 429 or r.status_code >= 500 else None))
         raise AssertionError("unreachable")  # pragma: no cover
 
     # --- reading -------------------------------------------------------------------------------

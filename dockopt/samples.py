@@ -58,14 +58,13 @@ Manifest schema (TOML)::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from . import naming
+from . import content, naming
 from .errors import NeedsRegistry, SampleError
 from .project import MANIFEST, ManifestReader, Origin, Project, Service, read_toml
 
@@ -77,9 +76,8 @@ VARIANTS = ("naive", "optimised")
 
 
 def samples_dir() -> Path:
-    """Where the samples live: ``$DOCKOPT_SAMPLES_DIR``, else ``sample_apps/`` beside the package."""
-    env = os.environ.get("DOCKOPT_SAMPLES_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "sample_apps"
+    """Where the samples live: ``$DOCKOPT_SAMPLES_DIR``, else the installed ``sample_apps/`` (``dockopt.content``)."""
+    return content.samples_dir()
 
 
 # --- records ---------------------------------------------------------------------------------

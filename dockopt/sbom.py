@@ -4,6 +4,11 @@ Sources: dpkg ``status`` and distroless ``status.d/``, apk's installed database,
 ``*.dist-info/METADATA`` and ``*.egg-info/PKG-INFO``, ``node_modules/**/package.json``, Java
 archives (``META-INF/maven/**/pom.properties``, else ``MANIFEST.MF``) and Go build info
 embedded in executables. Only the copy of each file the final filesystem shows is inventoried.
+
+Package URLs follow the purl spec as scanners (Grype, Trivy, Dependency-Track) match them: OS
+packages carry the distribution as namespace and ``arch`` and ``distro`` qualifiers, read from the
+package database and ``os-release`` (``pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12``,
+``pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=3.20.3``). The SBOM is CycloneDX 1.6.
 """
 
 from __future__ import annotations
@@ -25,10 +30,14 @@ PACKAGE_COLUMNS = ["type", "name", "version", "path", "layer", "purl"]
 
 _DIST_INFO = re.compile(r"/[^/]+\.(dist-info/METADATA|egg-info/PKG-INFO|egg-info)$")
 _JAR = re.compile(r"\.(jar|war|ear)$")
-_CAPS = {"dpkg": 32 << 20, "apk": 32 << 20, "python": 1 << 20, "npm": 1 << 20, "jar": 32 << 20}
+_CAPS = {"dpkg": 32 << 20, "apk": 32 << 20, "python": 1 << 20, "npm": 1 << 20, "jar": 32 << 20,
+         "os-release": 64 << 10}
+OS_RELEASE_PATHS = ("/etc/os-release", "/usr/lib/os-release")  # the first one the image has wins
 
 
 def _kind(path: str) -> str | None:
+    if path in OS_RELEASE_PATHS:
+        return "os-release"
     if path == "/var/lib/dpkg/status" or path.startswith("/var/lib/dpkg/status.d/"):
         return "dpkg"
     if path == "/lib/apk/db/installed":
@@ -52,10 +61,31 @@ def capture_policy(path: str, size: int, mode: int) -> int:
     return 0
 
 
-def _purl(ptype: str, name: str, version: str, namespace: str | None = None) -> str:
+def _purl(ptype: str, name: str, version: str, namespace: str | None = None,
+          qualifiers: Iterable[tuple[str, str]] = ()) -> str:
     from packageurl import PackageURL
 
-    return PackageURL(type=ptype, namespace=namespace, name=name, version=version or None).to_string()
+    return PackageURL(type=ptype, namespace=namespace, name=name, version=version or None,
+                      qualifiers=dict(qualifiers) or None).to_string()
+
+
+def parse_os_release(text: str) -> dict[str, str]:
+    """``KEY=value`` pairs of an ``os-release`` file (quotes removed)."""
+    out = {}
+    for line in text.splitlines():
+        key, eq, value = line.strip().partition("=")
+        if eq and key and not key.startswith("#"):
+            out[key] = value.strip().strip("'\"")
+    return out
+
+
+def distro_qualifier(os_release: Mapping[str, str]) -> str | None:
+    """The purl ``distro`` qualifier scanners match for the image's OS: ``debian-12``,
+    ``ubuntu-22.04``; Alpine as its bare release (``3.20.3``), as Trivy and Grype write it."""
+    os_id, version = os_release.get("ID", "").lower(), os_release.get("VERSION_ID", "")
+    if not os_id or not version:
+        return None
+    return version if os_id == "alpine" else f"{os_id}-{version}"
 
 
 def _rfc822_paragraphs(text: str) -> list[dict[str, str]]:
@@ -78,28 +108,40 @@ def _rfc822_paragraphs(text: str) -> list[dict[str, str]]:
     return out
 
 
-def parse_dpkg_status(text: str) -> list[tuple[str, str]]:
-    """(name, version) of installed packages in a dpkg status file."""
+def dpkg_records(text: str) -> list[tuple[str, str, str]]:
+    """(name, version, architecture) of installed packages in a dpkg status file."""
     out = []
     for p in _rfc822_paragraphs(text):
         status = p.get("Status", "install ok installed")
         if "Package" in p and status.endswith("installed") and "not-installed" not in status:
-            out.append((p["Package"], p.get("Version", "")))
+            out.append((p["Package"], p.get("Version", ""), p.get("Architecture", "")))
     return out
 
 
-def parse_apk_installed(text: str) -> list[tuple[str, str]]:
-    out, name, version = [], None, ""
+def parse_dpkg_status(text: str) -> list[tuple[str, str]]:
+    """(name, version) of installed packages in a dpkg status file."""
+    return [(name, version) for name, version, _ in dpkg_records(text)]
+
+
+def apk_records(text: str) -> list[tuple[str, str, str]]:
+    """(name, version, architecture) of installed packages in apk's ``installed`` database."""
+    out, name, version, arch = [], None, "", ""
     for line in text.splitlines() + [""]:
         if not line.strip():
             if name:
-                out.append((name, version))
-            name, version = None, ""
+                out.append((name, version, arch))
+            name, version, arch = None, "", ""
         elif line.startswith("P:"):
             name = line[2:].strip()
         elif line.startswith("V:"):
             version = line[2:].strip()
+        elif line.startswith("A:"):
+            arch = line[2:].strip()
     return out
+
+
+def parse_apk_installed(text: str) -> list[tuple[str, str]]:
+    return [(name, version) for name, version, _ in apk_records(text)]
 
 
 def parse_go_buildinfo(blob: bytes) -> tuple[str, list[tuple[str, str]]] | None:
@@ -174,10 +216,11 @@ class Package(NamedTuple):
     purl_type: str
     purl_namespace: str | None
     purl_name: str
+    purl_qualifiers: tuple[tuple[str, str], ...] = ()  # (key, value), e.g. (("arch", "amd64"), ("distro", "debian-12"))
 
     @property
     def purl(self) -> str:
-        return _purl(self.purl_type, self.purl_name, self.version, self.purl_namespace)
+        return _purl(self.purl_type, self.purl_name, self.version, self.purl_namespace, self.purl_qualifiers)
 
 
 def find_packages(contents: Mapping[tuple[int, str], bytes], shown: Mapping[str, int]) -> list[Package]:
@@ -187,21 +230,36 @@ def find_packages(contents: Mapping[tuple[int, str], bytes], shown: Mapping[str,
     seen: set[tuple[str, str, str, str]] = set()
 
     def add(ptype: str, name: str, version: str, path: str, layer: int, namespace: str | None = None,
-            purl_type: str | None = None, purl_name: str | None = None) -> None:
+            purl_type: str | None = None, purl_name: str | None = None,
+            qualifiers: tuple[tuple[str, str], ...] = ()) -> None:
         if (ptype, name, version, path) not in seen:
             seen.add((ptype, name, version, path))
-            rows.append(Package(ptype, name, version, path, layer, purl_type or ptype, namespace, purl_name or name))
+            rows.append(Package(ptype, name, version, path, layer, purl_type or ptype, namespace, purl_name or name,
+                                qualifiers))
+
+    os_release = image_os_release(contents, shown)
+    os_id = os_release.get("ID", "").lower()
+    distro = distro_qualifier(os_release)
+
+    def os_qualifiers(arch: str) -> tuple[tuple[str, str], ...]:
+        return tuple((k, v) for k, v in (("arch", arch), ("distro", distro or "")) if v)
 
     for (layer, path), data in sorted(contents.items()):
         if shown.get(path) != layer:
             continue
         kind = _kind(path)
+        if kind == "os-release":
+            continue
         if kind == "dpkg":
-            for name, version in parse_dpkg_status(data.decode("utf-8", "replace")):
-                add("deb", name, version, path, layer)
+            # namespace: the distribution (debian, ubuntu); Debian when the image does not say
+            namespace = os_id if os_id and os_id != "alpine" else "debian"
+            for name, version, arch in dpkg_records(data.decode("utf-8", "replace")):
+                add("deb", name, version, path, layer, namespace=namespace, qualifiers=os_qualifiers(arch))
         elif kind == "apk":
-            for name, version in parse_apk_installed(data.decode("utf-8", "replace")):
-                add("apk", name, version, path, layer, purl_type="apk")
+            namespace = os_id if os_id and os_id not in ("debian", "ubuntu") else "alpine"
+            for name, version, arch in apk_records(data.decode("utf-8", "replace")):
+                add("apk", name, version, path, layer, namespace=namespace, purl_type="apk",
+                    qualifiers=os_qualifiers(arch))
         elif kind == "python":
             meta = _rfc822_paragraphs(data.decode("utf-8", "replace").split("\n\n", 1)[0])
             if meta and meta[0].get("Name"):
@@ -229,6 +287,17 @@ def find_packages(contents: Mapping[tuple[int, str], bytes], shown: Mapping[str,
     return rows
 
 
+def image_os_release(contents: Mapping[tuple[int, str], bytes], shown: Mapping[str, int]) -> dict[str, str]:
+    """The final filesystem's ``os-release`` (``/etc/os-release``, else ``/usr/lib/os-release``,
+    which the first is often a symbolic link to); empty when the image has none."""
+    for path in OS_RELEASE_PATHS:
+        layer = shown.get(path)
+        data = contents.get((layer, path)) if layer is not None else None
+        if data:
+            return parse_os_release(data.decode("utf-8", "replace"))
+    return {}
+
+
 def packages_frame(packages: Iterable[Package]) -> pd.DataFrame:
     """``Package`` records as the ``inventory`` DataFrame."""
     import pandas as pd
@@ -251,11 +320,11 @@ def inventory(files: Any, contents: Mapping[tuple[int, str], bytes]) -> pd.DataF
 
 def cyclonedx_json(packages: pd.DataFrame | Iterable[Package], *, image_name: str = "image",
                    image_version: str | None = None) -> str:
-    """A CycloneDX 1.5 JSON SBOM of ``packages`` (``inventory`` output, or ``Package`` records)
+    """A CycloneDX 1.6 JSON SBOM of ``packages`` (``inventory`` output, or ``Package`` records)
     via cyclonedx-python-lib."""
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType
-    from cyclonedx.output.json import JsonV1Dot5
+    from cyclonedx.output.json import JsonV1Dot6
     from packageurl import PackageURL
 
     bom = Bom()
@@ -276,4 +345,4 @@ def cyclonedx_json(packages: pd.DataFrame | Iterable[Package], *, image_name: st
     bom.register_dependency(root, components)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return JsonV1Dot5(bom).output_as_string(indent=2)
+        return JsonV1Dot6(bom).output_as_string(indent=2)

@@ -142,6 +142,7 @@ class SecretSession:
         conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
         conn.initiate_connection()
         calls: dict[int, tuple[str, bytearray]] = {}
+        replies = _Replies(conn)
         try:
             self._sock.sendall(conn.data_to_send())
             while True:
@@ -159,19 +160,56 @@ class SecretSession:
                     elif isinstance(event, h2.events.StreamEnded) and event.stream_id in calls:
                         path, body = calls.pop(event.stream_id)
                         frame, status, message = self._answer(path, _grpc_body(bytes(body)))
-                        head = [(":status", "200"), ("content-type", "application/grpc")]
-                        if frame is None:
-                            conn.send_headers(event.stream_id, [*head, ("grpc-status", str(status)),
-                                                                ("grpc-message", message)], end_stream=True)
-                        else:
-                            conn.send_headers(event.stream_id, head)
-                            conn.send_data(event.stream_id, frame)
-                            conn.send_headers(event.stream_id, [("grpc-status", "0")], end_stream=True)
+                        replies.start(event.stream_id, frame, status, message)
+                    elif isinstance(event, h2.events.StreamReset):
+                        calls.pop(event.stream_id, None)
+                        replies.drop(event.stream_id)
                     elif isinstance(event, h2.events.ConnectionTerminated):
                         return
+                # a window update or new settings may let a waiting reply go on
+                replies.flush()
                 self._sock.sendall(conn.data_to_send())
         except OSError:
             return  # closed by close() or by the engine: the build is over
+
+
+class _Replies:
+    """Unary gRPC replies written as HTTP/2 allows: a message larger than one frame or than the peer's
+    flow-control window (65,535 bytes until the engine raises it) is split into frames, and what the
+    window does not admit yet waits for the engine's WINDOW_UPDATE. Without this, a secret over 16 KB
+    (a kubeconfig, a CA bundle) broke the session with ``FrameTooLargeError``; BuildKit accepts secrets
+    up to 500 KB."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._pending: dict[int, memoryview] = {}
+
+    def start(self, stream_id: int, frame: bytes | None, status: int, message: str) -> None:
+        head = [(":status", "200"), ("content-type", "application/grpc")]
+        if frame is None:
+            self._conn.send_headers(stream_id, [*head, ("grpc-status", str(status)), ("grpc-message", message)],
+                                    end_stream=True)
+            return
+        self._conn.send_headers(stream_id, head)
+        self._pending[stream_id] = memoryview(frame)
+
+    def drop(self, stream_id: int) -> None:
+        self._pending.pop(stream_id, None)
+
+    def flush(self) -> None:
+        for stream_id in list(self._pending):
+            rest = self._pending[stream_id]
+            while rest:
+                room = min(self._conn.local_flow_control_window(stream_id), self._conn.max_outbound_frame_size)
+                if room <= 0:
+                    break
+                self._conn.send_data(stream_id, bytes(rest[:room]))
+                rest = rest[room:]
+            if rest:
+                self._pending[stream_id] = rest
+            else:
+                del self._pending[stream_id]
+                self._conn.send_headers(stream_id, [("grpc-status", "0")], end_stream=True)
 
 
 @contextmanager

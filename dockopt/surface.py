@@ -154,14 +154,14 @@ def surface(files: Any, config: Mapping[str, Any], *, packages: int | None = Non
     setuid = tuple(sorted(t.path[i] for i in visible if t.kind[i] == FILE and t.mode[i] & 0o4000))
     setgid = tuple(sorted(t.path[i] for i in visible if t.kind[i] == FILE and t.mode[i] & 0o2000))
     world = tuple(sorted(t.path[i] for i in visible if t.kind[i] == DIR and t.mode[i] & 0o002))
+    from .checks.facts import healthcheck_declared, runs_as_root  # each decided there, once
+
     user = str(config.get("User") or "")
-    uid = user.split(":")[0]
     ports = tuple(sorted((config.get("ExposedPorts") or {}).keys()))
-    health = config.get("Healthcheck") or {}
-    has_health = bool(health.get("Test")) and health.get("Test") != ["NONE"]
+    has_health = healthcheck_declared((config.get("Healthcheck") or {}).get("Test"))
     counts, note = scanner_cve_counts(archive)
     return SurfaceReport(shells=_present(view, SHELLS), package_managers=_present(view, PACKAGE_MANAGERS),
                          compilers=_present(view, COMPILERS), setuid_files=setuid, setgid_files=setgid,
-                         world_writable_dirs=world, user=user, runs_as_root=uid in ("", "0", "root"),
+                         world_writable_dirs=world, user=user, runs_as_root=runs_as_root(user),
                          exposed_ports=ports, healthcheck=has_health, packages=packages, cve_counts=counts,
                          scanner_note=note)

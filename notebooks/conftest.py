@@ -9,4 +9,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` as a package, however pytest started
 
-pytest_plugins = ("tests.isolation", "tests.registry", "tests.ordering")
+pytest_plugins = ("tests.isolation", "tests.registry", "tests.ordering", "tests.tiers")

@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 
 # Every session builds under its own image namespace and label, and removes only what it built.
-pytest_plugins = ("tests.isolation", "tests.registry", "tests.ordering")
+pytest_plugins = ("tests.isolation", "tests.registry", "tests.ordering", "tests.tiers")
 
 REPO = Path(__file__).resolve().parents[1]
+# Exercise limits calibrated on this machine by a trainer (dockopt class calibrate) must not change what
+# the tests expect of exercise.toml's own limits; the calibration tests point this at their own file.
+os.environ["DOCKOPT_EXERCISE_LIMITS"] = os.devnull
 FIXTURES = REPO / "tests" / "fixtures"
 
 

@@ -14,14 +14,13 @@ dpkg status it resolves against all live under the dockopt cache directory
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import proc
+from .. import proc, settings
 from ..errors import BaseUnavailable, ProcessFailed
 
 MIRROR = "http://deb.debian.org/debian"
@@ -42,10 +41,8 @@ DISTROLESS_EXCLUDE = frozenset({
 
 
 def cache_dir() -> Path:
-    """``${XDG_CACHE_HOME:-~/.cache}/dockopt`` (created on demand)."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dockopt"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+    """``$DOCKOPT_CACHE_DIR``, else ``${XDG_CACHE_HOME:-~/.cache}/dockopt`` (created on demand)."""
+    return settings.cache_dir()
 
 
 @dataclass(frozen=True)

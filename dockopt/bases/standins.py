@@ -30,14 +30,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import engine, proc
+from .. import engine, proc, settings
 from ..errors import BaseUnavailable, DockoptError
 from . import archive
 from .catalog import DISTROLESS, BaseImage, engine_reference, lookup, normalize, standin_labels
 from .debs import HostApt, cache_dir, deb_fields, extract
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
-OFFLINE_BASES = Path(os.environ.get("DOCKOPT_OFFLINE_BASES", "/work/shared/offline-bases"))
+OFFLINE_BASES_ENV = "DOCKOPT_OFFLINE_BASES"
+ALPINE_SOURCE = "the official Alpine image sources (github.com/alpinelinux/docker-alpine, branch v3.20, x86_64/)"
 ALPINE_TARBALL = "alpine-minirootfs-3.20.3-x86_64.tar.gz"
 NODE_MAJOR = "24"
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -482,12 +483,20 @@ def distroless(base: BaseImage) -> Made:
 # --- alpine ----------------------------------------------------------------------------------------
 
 
+def offline_bases_dir() -> Path:
+    """The folder of files stand-ins are built from where no registry answers (the Alpine minirootfs and
+    its ``.sha512``): ``$DOCKOPT_OFFLINE_BASES``, else ``${XDG_DATA_HOME:-~/.local/share}/dockopt/offline-bases``.
+    Read at each call; only the ``alpine`` stand-in needs it."""
+    return settings.offline_bases()
+
+
 def verify_sha512(tarball: Path, checksum_file: Path | None = None) -> str:
     """Check ``tarball`` against its ``.sha512`` file (``sha512sum`` format); returns the digest."""
     checksum_file = checksum_file or tarball.with_name(tarball.name + ".sha512")
     if not tarball.exists():
         raise BaseUnavailable(f"{tarball} does not exist",
-                              hint=f"put {tarball.name} and its .sha512 in {tarball.parent} (DOCKOPT_OFFLINE_BASES)")
+                              hint=f"put {tarball.name} and its .sha512 (from {ALPINE_SOURCE}) in {tarball.parent}, "
+                                   f"or point {OFFLINE_BASES_ENV} at the folder that holds them")
     if not checksum_file.exists():
         raise BaseUnavailable(f"{checksum_file} does not exist", hint="the .sha512 must sit next to the tarball")
     expected = None
@@ -508,7 +517,7 @@ def verify_sha512(tarball: Path, checksum_file: Path | None = None) -> str:
 
 @recipe("alpine")
 def alpine(base: BaseImage) -> Made:
-    tarball = OFFLINE_BASES / ALPINE_TARBALL
+    tarball = offline_bases_dir() / ALPINE_TARBALL
     digest = verify_sha512(tarball)
     out = cache_dir() / "layers" / f"alpine-{digest[:16]}.tar"
     if not out.exists():

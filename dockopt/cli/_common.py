@@ -29,22 +29,51 @@ _GAP = "  "
 _NA = "–"
 
 
-def kv(pairs: Sequence[str] | None, what: str) -> dict[str, str]:
+def kv(pairs: Sequence[str] | None, what: str, *, from_env: bool = False) -> dict[str, str]:
+    """``KEY=VALUE`` options as a dict. With ``from_env`` (``--build-arg``, as docker does), a bare ``KEY``
+    takes its value from the environment, and is left out when the environment has none."""
+    import os
+
     out = {}
     for pair in pairs or []:
         if "=" not in pair:
+            if from_env and pair:
+                if pair in os.environ:
+                    out[pair] = os.environ[pair]
+                continue
             raise DockoptError(f"{what} {pair!r} is not KEY=VALUE", hint=f"write it as --{what} KEY=VALUE")
         k, v = pair.split("=", 1)
         out[k] = v
     return out
 
 
-def add_json_option(parser: argparse.ArgumentParser, what: str = "the table") -> None:
-    """``--json``: print ``what`` as JSON (raw numbers: bytes, seconds) instead of aligned text.
+def build_args(pairs: Sequence[str] | None) -> dict[str, str]:
+    """``--build-arg KEY=VALUE`` or ``--build-arg KEY`` (its value from the environment, as docker does)."""
+    return kv(pairs, "build-arg", from_env=True)
 
-    Every command that prints a table takes it; ``print_table(..., as_json=args.json)`` honours it.
+
+def add_build_arg_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--build-arg", action="append", metavar="KEY[=VALUE]",
+                        help="a build argument; KEY alone takes its value from the environment (as docker does)")
+
+
+# What ``--format`` may say; each command offers the ones that fit it.
+TABLE_FORMATS = ("table", "json")
+
+
+def add_json_option(parser: argparse.ArgumentParser, what: str = "the table", *,
+                    formats: Sequence[str] = TABLE_FORMATS, output: bool = True) -> None:
+    """``--format table|json`` (``--json`` is the same as ``--format json``) and ``-o FILE``.
+
+    Every command that prints a table takes it; ``main`` folds ``--json`` into ``args.format`` (and sets
+    ``args.json`` for ``--format json``), and writes stdout to ``-o FILE`` instead of the terminal.
     """
-    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON (bytes, seconds) for programs")
+    parser.add_argument("--format", choices=list(formats), default="table",
+                        help=f"how to print {what}: {', '.join(formats)} (json: raw numbers, bytes and seconds)")
+    parser.add_argument("--json", action="store_true", help="same as --format json")
+    if output:
+        parser.add_argument("-o", "--output-file", dest="output_file", metavar="FILE",
+                            help=f"write {what} to FILE instead of stdout")
 
 
 def _is_frame(table: Table) -> TypeGuard[pd.DataFrame]:

@@ -13,6 +13,7 @@ line) in N processes and writes one JSON each plus a summary table (``summary.ts
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,7 @@ def add_analyze_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentP
     parser.add_argument("--ci", action="store_true", help="apply dive's and dockopt's CI rules; exit 1 on failure")
     parser.add_argument("--ci-config", default=".dive-ci", metavar="FILE", help="dive CI rules file (default .dive-ci)")
     parser.add_argument("--junit", metavar="FILE", help="write the CI results as JUnit XML to FILE")
+    parser.add_argument("--sarif", metavar="FILE", help="write the CI results as SARIF 2.1.0 to FILE")
     parser.add_argument("--sbom", metavar="FILE", help="write a CycloneDX JSON SBOM to FILE")
     parser.add_argument("--lowestEfficiency", dest="lowest_efficiency", help="override the CI rule value")
     parser.add_argument("--highestWastedBytes", dest="highest_wasted_bytes", help="override the CI rule value")
@@ -143,14 +145,14 @@ def run_analyze(args: argparse.Namespace) -> int:
                             platform=getattr(args, "platform", None))
     print(report.to_text())
     if getattr(args, "json", None):
-        print(f"\nwrote dive-format JSON to {args.json}")
+        print(f"wrote dive-format JSON to {args.json}", file=sys.stderr)
     if getattr(args, "sbom", None):
         from .. import sbom
 
         Path(args.sbom).write_text(sbom.cyclonedx_json(report.package_rows, image_name=str(args.image)))
-        print(f"wrote CycloneDX SBOM to {args.sbom}")
+        print(f"wrote CycloneDX SBOM to {args.sbom}", file=sys.stderr)
     code = 0
-    if getattr(args, "ci", False) or getattr(args, "junit", None):
+    if getattr(args, "ci", False) or getattr(args, "junit", None) or getattr(args, "sarif", None):
         overrides = {"lowestEfficiency": getattr(args, "lowest_efficiency", None),
                      "highestWastedBytes": getattr(args, "highest_wasted_bytes", None),
                      "highestUserWastedPercent": getattr(args, "highest_user_wasted_percent", None)}
@@ -162,7 +164,12 @@ def run_analyze(args: argparse.Namespace) -> int:
             from ..dive_compat import junit_xml
 
             Path(args.junit).write_text(junit_xml(result, image=str(args.image)))
-            print(f"wrote JUnit XML to {args.junit}")
+            print(f"wrote JUnit XML to {args.junit}", file=sys.stderr)
+        if getattr(args, "sarif", None):
+            from ..checks.formats.sarif import verdict_sarif
+
+            Path(args.sarif).write_text(verdict_sarif(result))
+            print(f"wrote SARIF to {args.sarif}", file=sys.stderr)
         if getattr(args, "ci", False) and not result.passed:
             code = 1
     return code
@@ -274,7 +281,7 @@ def run_many(args: argparse.Namespace) -> int:
     failed = sum(1 for r in rows if r["error"])
     print(f"\n{len(rows) - failed} of {len(rows)} analysed; one JSON each and summary.tsv in {args.out_dir}")
     if failed:
-        return 2
+        return 2  # a reference that is not there is the usage code, as for one image (each row says why)
     return 1 if any(r["ci"] == "fail" for r in rows) else 0
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 
 from ..units import human_bytes, human_seconds
-from ._common import add_json_option, kv, print_table
+from ._common import add_build_arg_option, add_json_option, build_args, kv, print_table
 
 
 def run_build(args: argparse.Namespace) -> int:
     from ..build import build
 
     result = build(args.context, dockerfile=args.file, target=args.target,
-                   build_args=kv(args.build_arg, "build-arg"), tag=args.tag, no_cache=args.no_cache,
+                   build_args=build_args(args.build_arg), tag=args.tag, no_cache=args.no_cache,
                    labels=kv(args.label, "label"), progress=not args.quiet)
     steps = result.steps if args.all_steps else result.dockerfile_steps
     if args.json:
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("-f", "--file", default="Dockerfile", help="Dockerfile, relative to the context")
     s.add_argument("-t", "--tag")
     s.add_argument("--target")
-    s.add_argument("--build-arg", action="append", metavar="KEY=VALUE")
+    add_build_arg_option(s)
     s.add_argument("--label", action="append", metavar="KEY=VALUE")
     s.add_argument("--no-cache", action="store_true")
     s.add_argument("--all-steps", action="store_true", help="include BuildKit's internal steps")

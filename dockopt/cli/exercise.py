@@ -11,7 +11,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from ._common import print_table
+from ._common import add_json_option, print_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..exercises import Scorecard
@@ -25,7 +25,8 @@ def run_list(args: argparse.Namespace) -> int:
         print(table.to_json(orient="records"))
         return 0
     print_table(table, ["name", "level", "title"])
-    print("\ngrade your copy of a starter: dockopt exercise check NAME --path DIR (README.md in each folder)")
+    print("\ngrade your copy of a starter: dockopt exercise check NAME --path DIR (README.md in each folder)",
+          file=sys.stderr)
     return 0
 
 
@@ -56,12 +57,19 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_hint(args: argparse.Namespace) -> int:
+    from ..exercises.hints import hint
+
+    print(hint(args.name, args.path, show_opened=args.all, reset=args.reset).to_text())
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("exercise", help="graded exercises: list them, check a Dockerfile, score a class")
     actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     p = actions.add_parser("list", help="the exercises, easiest first")
-    p.add_argument("--json", action="store_true", help="print the list as JSON records")
+    add_json_option(p, "the list")
     p.set_defaults(func=run_list)
 
     p = actions.add_parser("check", help="build a Dockerfile and grade every criterion of an exercise")
@@ -71,9 +79,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--starter", action="store_true", help="grade the exercise's starter (it fails)")
     where.add_argument("--solution", action="store_true", help="grade the exercise's solution (it passes)")
     p.add_argument("--keep", action="store_true", help="keep the graded image (default: removed)")
-    p.add_argument("--json", action="store_true", help="print the scorecard as JSON")
+    add_json_option(p, "the scorecard")
     p.add_argument("-q", "--quiet", action="store_true", help="no build progress bar")
     p.set_defaults(func=run_check)
+
+    p = actions.add_parser("hint", help="the next hint of an exercise, one at a time")
+    p.add_argument("name", help="exercise: 01-dockerignore, 01 or dockerignore")
+    p.add_argument("--path", metavar="DIR", help="the folder you work in (default: the current one)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--all", action="store_true", help="show the hints opened so far, open no new one")
+    how.add_argument("--reset", action="store_true", help="forget which hints were opened")
+    p.set_defaults(func=run_hint)
 
     p = actions.add_parser("report", help="grade every learner folder under --class DIR; one offline HTML scoreboard")
     p.add_argument("name", help="exercise: 01-dockerignore, 01 or dockerignore")

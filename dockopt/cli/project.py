@@ -16,7 +16,7 @@ def run_init(args: argparse.Namespace) -> int:
         print(text, end="")
         return 0
     print(f"wrote {p.manifest}: what dockopt detected, each value with where it came from. Edit it freely;\n"
-          f"`dockopt report --project {args.path}` and `dockopt lab {args.path}` read it.\n")
+          f"`dockopt report --project {args.path}` and `dockopt lab {args.path}` read it.\n", file=sys.stderr)
     for setting, value, origin, detail in p.summary().itertuples(index=False):
         print(f"  {setting:<16} {value or '-':<32} {origin}" + (f": {detail}" if detail else ""))
     return 0
@@ -27,7 +27,7 @@ def run_lab(args: argparse.Namespace) -> int:
     from ..report import lab_notebook
 
     notebook, written = lab_notebook(args.path, args.dir, dockerfile=args.file, target=args.target)
-    print(f"{'wrote' if written else 'kept (already there)'} {notebook}")
+    print(f"{'wrote' if written else 'kept (already there)'} {notebook}", file=sys.stderr)
     argv = [sys.executable, "-m", "jupyter", "lab", str(notebook), f"--ServerApp.root_dir={notebook.parent}"]
     if args.no_browser:
         argv.append("--no-browser")

@@ -4,7 +4,8 @@
 files a developer's checkout holds, ``[plant]``), builds it through ``dockopt.build`` under the run's
 image namespace and labels, and measures each criterion once: the size from the build, compressed
 layers (``image.compressed``), Dockerfile steps rerun after a one-line source edit (a second build of
-the copy, counted from the step records), the user and HEALTHCHECK (``engine.inspect_image``),
+the copy, counted from the step records) and whether that rebuild reused the layers holding the
+dependencies (their digests) and holds the edit, the user and HEALTHCHECK (``engine.inspect_image``),
 secrets, shells, compilers, package managers and files (one ``analyze_report`` read), and health
 (``smoke``: started on 127.0.0.1, Docker's health status and HTTP 200). The images are removed
 afterwards unless ``keep``; the learner's folder is never written to.
@@ -15,13 +16,10 @@ from __future__ import annotations
 import binascii
 import contextlib
 import dataclasses
-import fnmatch
 import functools
 import os
 import re
 import secrets as _random
-import shutil
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from .. import engine, naming
 from ..build import BuildResult, build
+from ..checks.facts import ImageFacts, image_facts
+from ..checks.packs import exercise as pack
+from ..checks.rule import Outcome
 from ..errors import (
     BuildFailed,
     DockerfileError,
@@ -39,8 +40,8 @@ from ..errors import (
     NeedsRegistry,
     SmokeFailed,
 )
-from ..image.table import DIR, WHITEOUT
 from ..units import human_bytes, human_seconds
+from ..workspace import Workspace, copy_whole, edit_file, editable
 from . import scorecard as sc
 from .spec import Criterion, Exercise, load
 
@@ -50,9 +51,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..image.table import FileTable
     from ..smoke import SmokeResult
 
-_ANALYSIS_KINDS = frozenset({"no_secrets", "no_shell", "no_compiler", "no_package_manager", "files_absent",
-                             "files_present"})
-_SHOWN_PATHS = 6  # paths listed in a detail
+# which source measures which fact: the analysis (one read of the image) or the engine's inspect
+_ANALYSIS_FACTS = frozenset({"secrets", "shells", "compilers", "package_managers", "files"})
+_CONFIG_FACTS = frozenset({"runs_as_root", "user", "healthcheck", "layers", "exposed_ports"})
 
 
 # --- inputs: the learner's folder, the private copy, fake credentials --------------------------------
@@ -95,7 +96,11 @@ def fake_github_token() -> str:
 
 def private_copy(ex: Exercise, folder: Path, dest: Path) -> Path:
     """Copy ``folder`` to ``dest`` and add the exercise's ``[plant]`` files; returns ``dest``."""
-    shutil.copytree(folder, dest, symlinks=True)
+    return plant(ex, copy_whole(folder, dest))
+
+
+def plant(ex: Exercise, dest: Path) -> Path:
+    """Add the exercise's ``[plant]`` files to ``dest`` (a private copy); returns ``dest``."""
     for rel, content in ex.plant.items():
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -145,17 +150,15 @@ def _build(ex: Exercise, context: Path, tag: str, secret_dir: Path, token: str |
                  labels=_labels(ex), progress=progress, **kwargs)
 
 
-# --- measurements: one function per kind, over facts the package measured -----------------------------
+# --- measurements: the exercise pack's rules (dockopt.checks.packs.exercise), as scorecard rows ----------
 
 
-def _paths_text(paths: Iterable[str]) -> str:
-    paths = list(paths)
-    shown = ", ".join(paths[:_SHOWN_PATHS])
-    return shown + (f" and {len(paths) - _SHOWN_PATHS} more" if len(paths) > _SHOWN_PATHS else "")
+def _measurement(outcome: Outcome) -> sc.Measurement:
+    return sc.Measurement(outcome.value, outcome.passed, outcome.message, outcome.detail)
 
 
 def at_most(c: Criterion, value: float, shown: str, detail: str = "") -> sc.Measurement:
-    return sc.Measurement(value, value <= c.threshold, shown, detail)
+    return _measurement(pack.at_most(c, value, shown, detail))
 
 
 def measure_bytes(c: Criterion, size_bytes: int, detail: str = "") -> sc.Measurement:
@@ -164,110 +167,39 @@ def measure_bytes(c: Criterion, size_bytes: int, detail: str = "") -> sc.Measure
 
 def measure_count(c: Criterion, found: list[str], what: str) -> sc.Measurement:
     """An absence criterion: passes when ``found`` is empty."""
-    return sc.Measurement(len(found), not found, "none found" if not found else f"{len(found)} {what} found",
-                          _paths_text(found))
-
-
-def outermost(paths: Iterable[str]) -> dict[str, int]:
-    """Each path not inside another of ``paths``, with how many of ``paths`` it holds (itself included)."""
-    out: dict[str, int] = {}
-    top: str | None = None
-    for p in sorted(paths):
-        if top is not None and p.startswith(top.rstrip("/") + "/"):
-            out[top] += 1
-        else:
-            top = p
-            out[p] = 1
-    return out
-
-
-def matches(path: str, pattern: str) -> bool:
-    """``pattern`` (``*`` crosses ``/``) matches ``path``, or names a directory ``path`` is inside."""
-    return fnmatch.fnmatchcase(path, pattern) or path.startswith(pattern.rstrip("/") + "/")
-
-
-def matching_paths(table: FileTable, patterns: Iterable[str], *, any_layer: bool,
-                   files_only: bool = False) -> list[str]:
-    """Paths of entries matching any pattern: in any layer (what ships, even if a later layer hides it)
-    or only in the final filesystem; whiteouts are never matches."""
-    pats = list(patterns)
-    out: dict[str, None] = {}
-    for i, path in enumerate(table.path):
-        kind = table.kind[i]
-        if kind == WHITEOUT or (files_only and kind == DIR) or (not any_layer and not table.visible[i]):
-            continue
-        if any(matches(path, p) for p in pats):
-            out[path] = None
-    return list(out)
+    return _measurement(pack.count_absent(found, what))
 
 
 def measure_files_absent(c: Criterion, table: FileTable) -> sc.Measurement:
-    """Counts the outermost matches (``/app/.git``, not each file in it); the detail says how many entries each holds
-    and whether a later layer deleted them (they still ship: a pull downloads every layer)."""
-    found = outermost(matching_paths(table, c.paths, any_layer=c.any_layer))
-    visible = set(matching_paths(table, c.paths, any_layer=False)) if c.any_layer else set(found)
-    hidden = [p for p in found if p not in visible]
-    words = []
-    for path, n in found.items():
-        notes = [f"{n} entries"] if n > 1 else []
-        if path in hidden and len(hidden) < len(found):
-            notes.append("deleted by a later layer, still shipped")
-        words.append(f"{path} ({', '.join(notes)})" if notes else path)
-    m = measure_count(c, words, "path" if len(words) == 1 else "paths")
-    if hidden and len(hidden) == len(found):
-        return sc.Measurement(m.value, m.passed, m.shown, "all deleted by a later layer, still shipped: " + m.detail)
-    return m
+    return _measurement(pack.files_absent(c, table))
 
 
 def measure_files_present(c: Criterion, table: FileTable) -> sc.Measurement:
-    missing = [p for p in c.paths if not matching_paths(table, [p], any_layer=False)]
-    return sc.Measurement(len(missing), not missing, "all present" if not missing else f"{len(missing)} missing",
-                          ("missing: " + _paths_text(missing)) if missing else "")
+    return _measurement(pack.files_present(c, table))
 
 
 def measure_secrets(c: Criterion, findings: Iterable[Any]) -> sc.Measurement:
-    """``findings``: ``AnalysisReport.secret_rows`` (path, rule, layer, deleted_later); counts every finding,
-    lists each place once."""
-    places: dict[str, int] = {}
-    for f in findings:
-        key = f"{f.path} ({f.rule}, layer {f.layer}{', deleted later, still shipped' if f.deleted_later else ''})"
-        places[key] = places.get(key, 0) + 1
-    n = sum(places.values())
-    detail = _paths_text(f"{k} ×{v}" if v > 1 else k for k, v in places.items())
-    return sc.Measurement(n, n == 0, "none found" if n == 0 else f"{n} secret{'s' if n > 1 else ''} found", detail)
+    return _measurement(pack.secrets_absent(findings))
 
 
 def measure_user(c: Criterion, user: str, runs_as_root: bool) -> sc.Measurement:
-    shown = f"root (USER {user})" if runs_as_root and user else ("root (no USER)" if runs_as_root else f"USER {user}")
-    return sc.Measurement(1 if runs_as_root else 0, not runs_as_root, shown)
+    return _measurement(pack.user_not_root(user, runs_as_root))
 
 
 def measure_healthcheck(c: Criterion, healthcheck: tuple[str, ...]) -> sc.Measurement:
-    defined = bool(healthcheck) and healthcheck[0] != "NONE"
-    shown = "defined" if defined else ("disabled (NONE)" if healthcheck else "none")
-    return sc.Measurement(0 if defined else 1, defined, shown, " ".join(healthcheck[1:])[:200] if defined else "")
+    return _measurement(pack.healthcheck_defined(healthcheck))
 
 
 def measure_rebuild(c: Criterion, steps: Any) -> sc.Measurement:
     """``steps``: ``BuildResult.dockerfile_steps`` of the rebuild after the edit."""
-    executed = steps[~steps["cached"].astype(bool)]
-    names = []
-    for r in executed.to_dict("records"):
-        stage = f"{r['stage']} " if isinstance(r["stage"], str) and r["stage"] else ""  # None or NaN: unnamed
-        names.append(f"[{stage}{r['index']}/{r['total']}] {r['instruction']}")
-    n = len(names)
-    return at_most(c, n, f"{n} step" + ("" if n == 1 else "s"), ("rerun: " + "; ".join(names)) if names else "")
+    return _measurement(pack.rebuild_steps(c, steps))
 
 
 def measure_health(c: Criterion, result: SmokeResult) -> sc.Measurement:
-    ready = result.healthy_s if result.has_healthcheck and result.healthy_s is not None else result.http_ok_s
-    if ready is None:  # ready by another check (the process staying up): docker run to ready
-        ready = result.ready_s
-    shown = f"{'healthy' if result.has_healthcheck else 'HTTP 200'} after {human_seconds(ready)}"
-    detail = (f"HTTP {result.http_status} on {result.health_path} after {human_seconds(result.http_ok_s)}"
-              + (f"; Docker reported healthy after {human_seconds(result.healthy_s)}" if result.has_healthcheck
-                 else "; no HEALTHCHECK, so only the HTTP answer was checked"))
-    return at_most(c, ready, shown, detail)
+    return _measurement(pack.healthy_in_time(c, result))
+
+
+outermost, matches, matching_paths = pack.outermost, pack.matches, pack.matching_paths
 
 
 class _Facts:
@@ -277,6 +209,7 @@ class _Facts:
                  created: list[str], build_again: Any) -> None:
         self.ex, self.result, self.work, self.tag, self.progress = ex, result, work, tag, progress
         self.created, self.build_again = created, build_again
+        self._rebuilt: dict[str, tuple[str, BuildResult, str] | str] = {}
 
     @functools.cached_property
     def info(self) -> engine.ImageInfo:
@@ -306,77 +239,179 @@ class _Facts:
         except (SmokeFailed, EngineError) as exc:  # EngineError: the runtime refused to start it (no such ENTRYPOINT)
             return exc
 
-    def measure(self, c: Criterion) -> sc.Measurement:
-        kind = c.kind
-        if kind == "size":
-            return measure_bytes(c, self.result.size_bytes)
-        if kind == "compressed_size":
-            comp = self.compressed
-            return measure_bytes(c, comp.total_bytes,
-                                 f"{human_bytes(sum(comp.layer_bytes))} of layers, gzip level 6, "
-                                 f"in {len(comp.layer_bytes)} layers")
-        if kind == "layers":
-            n = len(self.info.layers)
-            return at_most(c, n, f"{n} layer" + ("" if n == 1 else "s"))
-        if kind == "non_root":
-            return measure_user(c, self.info.user, self.info.runs_as_root)
-        if kind == "healthcheck":
-            return measure_healthcheck(c, self.info.healthcheck)
-        if kind == "health":
-            outcome = self.smoke
-            if isinstance(outcome, EngineError):
-                said = outcome.message.split("the engine refused: ")[-1]
-                said = said.split("unable to start container process: ")[-1]  # runc's words, past its prefixes
-                return sc.Measurement(None, False, "did not start", f"the container could not start: {said}")
-            if isinstance(outcome, SmokeFailed):
-                logs = [x.strip() for x in outcome.logs.strip().splitlines()[-3:]]
-                said = f"; its log ends: {' | '.join(logs)}" if logs else "; it logged nothing"
-                return sc.Measurement(None, False, "not healthy", outcome.message.splitlines()[0] + said)
-            return measure_health(c, outcome)
-        if kind == "rebuild_steps":
-            return self.measure_rebuild(c)
-        if kind in _ANALYSIS_KINDS:
-            r = self.report
-            surface = r.surface
-            if kind == "no_secrets":
-                return measure_secrets(c, r.secret_rows)
-            if kind == "files_absent":
-                return measure_files_absent(c, r.contents.entries)
-            if kind == "files_present":
-                return measure_files_present(c, r.contents.entries)
-            assert surface is not None  # scanners ran
-            found = {"no_shell": surface.shells, "no_compiler": surface.compilers,
-                     "no_package_manager": surface.package_managers}[kind]
-            return measure_count(c, list(found), "program" if len(found) == 1 else "programs")
-        raise ExerciseError(f"criterion kind {kind!r} has no measurement")  # spec validation prevents this
+    @functools.cached_property
+    def facts(self) -> ImageFacts:
+        """The image's facts, measuring only what the exercise's criteria read."""
+        needs = pack.reads(self.ex.criteria)
+        return image_facts(
+            self.report if needs & _ANALYSIS_FACTS else None,
+            info=self.info if needs & _CONFIG_FACTS else None, size_bytes=self.result.size_bytes,
+            smoke=self.smoke if "smoke" in needs else None,
+            compressed=self.compressed if "compressed" in needs else None,
+            rebuilds={c.edit: self.rebuild(c) for c in self.ex.criteria if c.kind == "rebuild_steps" and c.edit},
+            image=self.tag, probes=self.probes if "probes" in needs else None)
 
-    def measure_rebuild(self, c: Criterion) -> sc.Measurement:
+    @functools.cached_property
+    def probes(self) -> dict[str, Any]:
+        """Criterion id → what a run that tries the exercise's goal measured (``packs.exercise.Probe``)."""
+        out: dict[str, Any] = {}
+        for c in self.ex.criteria:
+            if c.kind == "ca_bundle":
+                out[c.id] = ca_bundle_probe(self.tag, c.paths[0])
+            elif c.kind == "detects_failure":
+                out[c.id] = broken_app_probe(self.tag, c.threshold)
+            elif c.kind == "reused_after_edit":
+                out[c.id] = self.reuse(c)
+        return out
+
+    def measure(self, c: Criterion) -> sc.Measurement:
+        return _measurement(pack.measure(c, self.facts))
+
+    def rebuild(self, c: Criterion) -> Any:
+        """The rebuild's step table after a one-line edit of ``c.edit``, or why it could not be measured."""
+        again = self.rebuilt(c)
+        return again if isinstance(again, str) else again[1].dockerfile_steps
+
+    def rebuilt(self, c: Criterion) -> tuple[str, BuildResult, str] | str:
+        """The image rebuilt after a one-line edit of ``c.edit`` (tag, build, the text the edit added), once per
+        edited file, or why it could not be built."""
         assert c.edit is not None
-        edited = self.work / c.edit
+        if c.edit not in self._rebuilt:
+            self._rebuilt[c.edit] = self._rebuild_after_edit(c.edit)
+        return self._rebuilt[c.edit]
+
+    def _rebuild_after_edit(self, edit: str) -> tuple[str, BuildResult, str] | str:
+        edited = self.work / edit
         if not edited.is_file():
-            return sc.not_measured(f"{c.edit} is not in your folder: the check appends a comment to it to see "
-                                   "what a source edit reruns")
+            return (f"{edit} is not in your folder: the check appends a comment to it to see "
+                    "what a source edit reruns")
+        if not editable(edited):
+            return f"dockopt does not know how to add a comment to {edit} safely"
         # A new text every time: an edit BuildKit has seen before (an earlier check) would be a cache hit.
-        append_comment(edited, f"edited by dockopt exercise check {_random.token_hex(8)}")
+        marker = f"edited by dockopt exercise check {_random.token_hex(8)}"
+        append_comment(edited, marker)
         tag = self.tag + "-edited"
         try:
             again = self.build_again(tag)
         except DockoptError as exc:
-            return sc.not_measured(f"the rebuild after editing {c.edit} failed: {exc.message.splitlines()[0]}")
+            return f"the rebuild after editing {edit} failed: {exc.message.splitlines()[0]}"
         self.created.append(tag)
-        return measure_rebuild(c, again.dockerfile_steps)
+        return tag, again, marker
+
+    def reuse(self, c: Criterion) -> pack.Probe | str:
+        """``reused_after_edit``: the layers holding ``c.paths`` against the rebuild's, and the edit in it."""
+        again = self.rebuilt(c)
+        if isinstance(again, str):
+            return again
+        tag, _, marker = again
+        contents = self.report.contents
+        layers = self.info.layers if len(self.info.layers) == contents.entries.n_layers else \
+            tuple(str(li.digest) for li in contents.layer_info)
+        return reuse_probe(contents.entries, layers, tag, c.paths, c.edit or "", marker)
 
 
-_COMMENT = {".py": ("#", ""), ".sh": ("#", ""), ".toml": ("#", ""), ".txt": ("#", ""), ".yaml": ("#", ""),
-            ".yml": ("#", ""), ".conf": ("#", ""), ".html": ("<!--", " -->"), ".vue": ("<!--", " -->"),
-            ".css": ("/*", " */")}
+def reuse_probe(table: FileTable, layers: tuple[str, ...], edited: str, paths: Iterable[str], edit: str,
+                marker: str) -> pack.Probe:
+    """Which layers of the image hold ``paths`` (in its final filesystem) and whether the image ``edited`` (rebuilt
+    after appending ``marker`` to ``edit``) still has each, by digest; and whether ``marker`` is in that image at a
+    path ending in ``/edit``. ``value``: the layers rebuilt; ``noticed``: the edit is in the rebuilt image."""
+    import io
+    import tarfile
+
+    from ..image.table import DIR, FILE, WHITEOUT
+
+    pats = list(paths)
+    holding: dict[int, None] = {}
+    candidates: list[str] = []
+    for i, path in enumerate(table.path):
+        if not table.visible[i] or table.kind[i] == WHITEOUT:
+            continue
+        if table.kind[i] != DIR and any(matches(path, p) for p in pats):
+            holding[table.layer[i]] = None
+        if table.kind[i] == FILE and path.endswith("/" + edit.lstrip("./")):
+            candidates.append(path)
+    if not holding:
+        return pack.Probe(0, "not in the image", f"nothing at {pack.paths_text(pats)} in the image: "
+                          "nothing the edit could have left alone", noticed=False)
+    now = set(engine.inspect_image(edited).layers)
+    rebuilt = [i for i in holding if layers[i] not in now]
+    shipped = False
+    for path in candidates:
+        with contextlib.suppress(DockoptError, tarfile.TarError):
+            with tarfile.open(fileobj=io.BytesIO(engine.copy_from_image(edited, path))) as tar:
+                member = next((m for m in tar.getmembers() if m.isfile()), None)
+                data = tar.extractfile(member).read() if member is not None else b""  # type: ignore[union-attr]
+            if marker.encode() in data:
+                shipped = True
+                break
+    where = pack.paths_text(pats)
+    if not shipped:
+        said = (f"{edit} is not in the image" if not candidates else
+                f"the edited {edit} is not in the rebuilt image ({pack.paths_text(candidates)} is the old one)")
+        return pack.Probe(len(rebuilt), "edit not shipped", said + ": the edit must reach the image", noticed=False)
+    n = len(rebuilt)
+    if n:
+        return pack.Probe(n, f"{n} layer{'' if n == 1 else 's'} rebuilt",
+                          f"{where} rebuilt after editing {edit}: the layer{'' if n == 1 else 's'} holding "
+                          f"{'it' if len(pats) == 1 else 'them'} changed digest (installed again)", noticed=True)
+    return pack.Probe(0, "reused", f"{where}: the same {len(holding)} layer{'' if len(holding) == 1 else 's'} "
+                      f"before and after editing {edit}, which is in the rebuilt image", noticed=True)
+
+
+def ca_bundle_probe(image: str, path: str) -> pack.Probe:
+    """How many CA certificates the file at ``path`` holds, loaded as a TLS client loads its trust store."""
+    import io
+    import ssl
+    import tarfile
+
+    try:
+        stream = engine.copy_from_image(image, path)
+    except DockoptError:
+        return pack.Probe(0, "no bundle", f"{path} is not in the image")
+    with tarfile.open(fileobj=io.BytesIO(stream)) as tar:
+        member = next((m for m in tar.getmembers() if m.isfile()), None)
+        data = tar.extractfile(member).read() if member is not None else b""  # type: ignore[union-attr]
+    if not data:
+        return pack.Probe(0, "0 certificates", f"{path} is empty or not a regular file")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cadata=data.decode("ascii", errors="replace"))
+    except ssl.SSLError as exc:
+        return pack.Probe(0, "not a CA bundle", f"TLS cannot load {path}: {exc.reason or exc}")
+    n = int(context.cert_store_stats().get("x509_ca", 0))
+    return pack.Probe(n, f"{n} CA certificate{'' if n == 1 else 's'}", f"{path}, {human_bytes(len(data))}")
+
+
+def broken_app_probe(image: str, timeout_s: float) -> pack.Probe:
+    """Run ``image`` with a read-only root filesystem (the app keeps running but cannot write) and wait
+    for Docker's health status to turn unhealthy: seconds until it did, or why it never did."""
+    info = engine.inspect_image(image)
+    if not info.healthcheck or info.healthcheck[0] == "NONE":
+        return pack.Probe(0.0, "no HEALTHCHECK", "Docker has nothing to run, so a broken app looks fine", noticed=False)
+    started = time.monotonic()
+    status = "starting"
+    with engine.running(image, read_only=True) as container:
+        while time.monotonic() - started < timeout_s:
+            state = engine.container_state(container.id)
+            status = str((state.get("Health") or {}).get("Status") or "none")
+            if status == "unhealthy":
+                took = time.monotonic() - started
+                return pack.Probe(round(took, 1), f"unhealthy after {human_seconds(took)}",
+                                  "the app could not write (read-only filesystem) and the HEALTHCHECK said so",
+                                  noticed=True)
+            if not state.get("Running"):
+                return pack.Probe(round(time.monotonic() - started, 1), "exited",
+                                  f"the container stopped (exit {state.get('ExitCode')}) before its HEALTHCHECK said "
+                                  "anything", noticed=False)
+            time.sleep(1)
+    return pack.Probe(round(time.monotonic() - started, 1), f"still {status} after {timeout_s:g} s",
+                      "with the app unable to write, the HEALTHCHECK kept passing: it does not ask the app",
+                      noticed=False)
 
 
 def append_comment(path: Path, text: str) -> None:
-    """Append a one-line comment in the file's own syntax (``//`` unless its suffix says otherwise)."""
-    opening, closing = _COMMENT.get(path.suffix, ("//", ""))
-    with path.open("a", encoding="utf-8") as f:
-        f.write(f"\n{opening} {text}{closing}\n")
+    """Append a one-line comment in the file's own syntax (``dockopt.workspace.edit_file``)."""
+    edit_file(path, relative=path.name, marker=text)
 
 
 # --- the check -----------------------------------------------------------------------------------------
@@ -407,10 +442,9 @@ def check(exercise: Exercise | str, path: str | os.PathLike[str] | None = None, 
     started = time.monotonic()
     tag = image_tag(ex, who)
     created: list[str] = []
-    with tempfile.TemporaryDirectory(prefix=f"dockopt-exercise-{ex.name}-") as tmp:
-        work = private_copy(ex, folder, Path(tmp) / "context")
-        secret_dir = Path(tmp) / "secrets"  # outside the build context
-        secret_dir.mkdir()
+    with Workspace(folder, whole=True, name="context", prefix=f"dockopt-exercise-{ex.name}-") as ws:
+        work = plant(ex, ws.root)
+        secret_dir = ws.outside("secrets")  # outside the build context
         token = fake_github_token() if ex.token is not None else None
         try:
             try:

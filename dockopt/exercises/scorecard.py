@@ -17,6 +17,8 @@ from .spec import Criterion
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..checks.rule import Verdict
+
 SCORE_COLUMNS = ["criterion", "title", "kind", "measured", "threshold", "unit", "passed", "shown", "limit", "detail",
                  "hint"]
 
@@ -38,15 +40,21 @@ def _plural(n: float, word: str) -> str:
 
 def limit_text(c: Criterion) -> str:
     """The threshold in words: ``≤ 200 MB``, ``≤ 1 step``, ``within 60 s``, ``none``."""
+    calibrated = " (calibrated here)" if c.calibrated else ""
     if c.unit == "bytes":
-        return f"≤ {human_bytes(c.threshold)}"
+        return f"≤ {human_bytes(c.threshold)}{calibrated}"
+    if c.kind == "layers":
+        return f"≤ {_plural(c.threshold, 'layer')}{calibrated}"
     if c.kind == "rebuild_steps":
         return f"≤ {_plural(c.threshold, 'step')}"
-    if c.kind == "layers":
-        return f"≤ {_plural(c.threshold, 'layer')}"
     if c.kind == "health":
         return f"within {c.threshold:g} s"
-    return {"non_root": "not root", "healthcheck": "defined", "files_present": "all present"}.get(c.kind, "none")
+    if c.kind == "ca_bundle":
+        return f"≥ {_plural(c.threshold, 'certificate')}"
+    if c.kind == "detects_failure":
+        return f"unhealthy within {c.threshold:g} s"
+    return {"non_root": "not root", "healthcheck": "defined", "files_present": "all present",
+            "reused_after_edit": "reused, edit shipped"}.get(c.kind, "none")
 
 
 def not_measured(reason: str) -> Measurement:
@@ -117,6 +125,21 @@ class Scorecard:
     def failed(self) -> pd.DataFrame:
         """The rows that did not pass."""
         return self.criteria[~self.criteria["passed"]].reset_index(drop=True)
+
+    def check_verdict(self) -> Verdict:
+        """The scorecard as the exercise pack's ``Verdict`` (one result per criterion), to render as text,
+        JSON, JUnit or SARIF with ``dockopt.checks.render``."""
+        from ..checks.packs.exercise import EXERCISE_RULES, PACK
+        from ..checks.rule import FAIL, PASS, Result, Verdict
+
+        results = []
+        for r in self.criteria.to_dict("records"):
+            rule = EXERCISE_RULES[r["kind"]]
+            status = PASS if r["passed"] else FAIL  # not measured fails, as it does on the scorecard
+            measured = None if r["measured"] != r["measured"] else r["measured"]  # NaN: not measured
+            results.append(Result(r["criterion"], status, r["shown"], PACK, value=measured, threshold=r["limit"],
+                                  detail=r["detail"], severity=rule.severity, title=r["title"]))
+        return Verdict(results=tuple(results), subject=self.image or self.path)
 
     @property
     def base_images(self) -> tuple[str, ...]:

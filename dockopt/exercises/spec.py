@@ -7,6 +7,8 @@ Dockerfile that passes). The schema::
     title = "..."                 # one line
     level = "easy"                # easy | medium | hard
     summary = "..."               # what changes, one line (``dockopt exercise list``)
+    hints = ["...", "..."]        # optional: shown one at a time by ``dockopt exercise hint``, gentlest first
+    chapters = ["02", "04"]       # optional: the course chapters it practises, the main one first
 
     [app]
     port = 3000                   # the port the app listens on in the container
@@ -42,7 +44,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .. import content as shipped
 from ..errors import ExerciseError
+from .limits import apply_limits
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -65,6 +69,11 @@ THRESHOLD_FIELD: Mapping[str, str | None] = MappingProxyType({
     "no_package_manager": None,         # no apt/dpkg/pip/npm... in the final filesystem
     "files_absent": None,               # no file matches ``paths`` (in any layer with any_layer = true)
     "files_present": None,              # every pattern in ``paths`` matches a file of the final filesystem
+    # what an exercise is *for*, tried on the running image rather than read off its files:
+    "ca_bundle": "min_certs",           # the file at ``paths[0]`` holds at least this many CA certificates TLS loads
+    "detects_failure": "timeout_s",     # with the app broken (``break_with``), Docker reports unhealthy in time
+    "reused_after_edit": None,          # after editing ``edit``, the layers holding ``paths`` are reused (same
+                                        # digest) and the edit is in the rebuilt image
 })
 KINDS = tuple(THRESHOLD_FIELD)
 
@@ -72,7 +81,8 @@ UNITS: Mapping[str, str] = MappingProxyType({
     "size": "bytes", "compressed_size": "bytes", "rebuild_steps": "steps", "layers": "layers", "health": "s",
     "non_root": "root user", "healthcheck": "missing", "no_secrets": "findings", "no_shell": "programs",
     "no_compiler": "programs", "no_package_manager": "programs", "files_absent": "paths",
-    "files_present": "missing",
+    "files_present": "missing", "ca_bundle": "certificates", "detects_failure": "s",
+    "reused_after_edit": "layers rebuilt",
 })
 
 DEFAULT_TITLES: Mapping[str, str] = MappingProxyType({
@@ -82,8 +92,12 @@ DEFAULT_TITLES: Mapping[str, str] = MappingProxyType({
     "healthcheck": "defines a HEALTHCHECK", "no_secrets": "no secret in any layer, Env or history",
     "no_shell": "no shell in the runtime", "no_compiler": "no compiler in the runtime",
     "no_package_manager": "no package manager in the runtime", "files_absent": "files absent",
-    "files_present": "files present",
+    "files_present": "files present", "ca_bundle": "a CA bundle TLS can verify peers with",
+    "detects_failure": "the HEALTHCHECK notices a broken app",
+    "reused_after_edit": "a source edit ships without rebuilding these paths",
 })
+# how ``detects_failure`` breaks the app: a read-only root filesystem (the app runs, but cannot write)
+BREAK_WITH = ("read_only",)
 
 _DEFAULT_HEALTH_TIMEOUT_S = 90.0
 _NAME = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
@@ -91,7 +105,7 @@ _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _SECRET_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 _ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CRITERION_KEYS = {"kind", "id", "title", "hint", "paths", "any_layer", "edit", "max_bytes", "max_steps",
-                   "max_layers", "timeout_s"}
+                   "max_layers", "timeout_s", "min_certs", "break_with"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,8 @@ class Criterion:
     ``threshold`` is the largest passing value (bytes, steps, layers; for ``health`` the deadline in
     seconds); absence kinds pass at 0 (nothing found). ``paths``: glob patterns (``*`` crosses
     ``/``) for ``files_absent``/``files_present``; a pattern also matches everything under a
-    directory it names. ``edit``: the file ``rebuild_steps`` edits, relative to the learner's folder.
+    directory it names. ``edit``: the file ``rebuild_steps`` and ``reused_after_edit`` edit,
+    relative to the learner's folder (``reused_after_edit``: ``paths`` are what the edit must not rebuild).
     """
 
     id: str
@@ -113,6 +128,8 @@ class Criterion:
     paths: tuple[str, ...] = ()
     any_layer: bool = False
     edit: str | None = None
+    calibrated: bool = False   # the threshold was set relative to the solution measured on this engine
+    break_with: str | None = None  # detects_failure: how the app is broken (BREAK_WITH)
 
 
 @dataclass(frozen=True)
@@ -140,6 +157,8 @@ class Exercise:
     criteria: tuple[Criterion, ...]
     plant: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     token: Token | None = None
+    hints: tuple[str, ...] = ()
+    chapters: tuple[str, ...] = ()
 
     @property
     def number(self) -> int:
@@ -170,9 +189,8 @@ class Exercise:
 
 
 def exercises_dir() -> Path:
-    """Where the exercises live: ``$DOCKOPT_EXERCISES_DIR``, else ``exercises/`` beside the package."""
-    env = os.environ.get("DOCKOPT_EXERCISES_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "exercises"
+    """Where the exercises live: ``$DOCKOPT_EXERCISES_DIR``, else the installed ``exercises/`` (``dockopt.content``)."""
+    return shipped.exercises_dir()
 
 
 def names() -> list[str]:
@@ -198,9 +216,10 @@ def resolve_name(name: str) -> str:
 
 
 def load(name: str) -> Exercise:
-    """The exercise ``name`` (see ``resolve_name``), validated."""
+    """The exercise ``name`` (see ``resolve_name``), validated, with the limits calibrated on this
+    engine where ``dockopt class calibrate`` wrote some (``calibrate.apply_limits``)."""
     folder = exercises_dir() / resolve_name(name)
-    return load_spec(folder / SPEC_FILE)
+    return apply_limits(load_spec(folder / SPEC_FILE))
 
 
 def all_exercises() -> list[Exercise]:
@@ -249,10 +268,17 @@ def load_spec(path: str | os.PathLike[str]) -> Exercise:
     except tomllib.TOMLDecodeError as exc:
         raise ExerciseError(f"{path}: not valid TOML: {exc}") from exc
     top = _Fields(path, data)
-    unknown = set(data) - {"title", "level", "summary", "app", "plant", "token", "criteria"}
+    unknown = set(data) - {"title", "level", "summary", "hints", "chapters", "app", "plant", "token", "criteria"}
     if unknown:
         raise top.error(sorted(unknown)[0], "unknown field",
-                        hint="top-level fields: title, level, summary, [app], [plant], [token], [[criteria]]")
+                        hint="top-level fields: title, level, summary, hints, chapters, [app], [plant], [token], "
+                             "[[criteria]]")
+    hints = top.get("hints", list, [])
+    if not all(isinstance(h, str) and h.strip() for h in hints):
+        raise top.error("hints", "a list of non-empty strings, gentlest first")
+    chapters = top.get("chapters", list, [])
+    if not all(isinstance(c, str) and re.fullmatch(r"\d{2}", c) for c in chapters):
+        raise top.error("chapters", "a list of two-digit chapter numbers, e.g. [\"02\", \"04\"]")
     level = top.get("level", str, required=True)
     if level not in LEVELS:
         raise top.error("level", f"{level!r} is not one of {', '.join(LEVELS)}")
@@ -298,7 +324,8 @@ def load_spec(path: str | os.PathLike[str]) -> Exercise:
     return Exercise(name=name, title=top.get("title", str, required=True), level=level,
                     summary=top.get("summary", str, ""), root=path.parent.resolve(), port=port,
                     health_path=health_path, dockerfile=dockerfile, target=app.get("target", str),
-                    criteria=criteria, plant=MappingProxyType(dict(plant)), token=token)
+                    criteria=criteria, plant=MappingProxyType(dict(plant)), token=token, hints=tuple(hints),
+                    chapters=tuple(chapters))
 
 
 def _relative(fields: _Fields, key: str, value: str) -> None:
@@ -321,7 +348,7 @@ def _criterion(path: Path, index: int, raw: Any) -> Criterion:
     if not _ID.match(cid):
         raise f.error("id", f"{cid!r}: use lower-case letters, digits and '-'")
     field_name = THRESHOLD_FIELD[kind]
-    for other in ("max_bytes", "max_steps", "max_layers", "timeout_s"):
+    for other in ("max_bytes", "max_steps", "max_layers", "timeout_s", "min_certs"):
         if other in raw and other != field_name:
             raise f.error(other, f"does not apply to kind {kind!r}" +
                           (f" (its threshold is {field_name})" if field_name else " (it has no threshold)"))
@@ -333,13 +360,16 @@ def _criterion(path: Path, index: int, raw: Any) -> Criterion:
     if threshold < 0 or (field_name == "timeout_s" and threshold == 0):
         raise f.error(field_name or "threshold", f"{threshold:g} must be positive")
     paths = tuple(f.get("paths", list, []))
-    if kind in ("files_absent", "files_present"):
+    if kind == "ca_bundle":
+        if len(paths) != 1 or not isinstance(paths[0], str) or not paths[0].startswith("/"):
+            raise f.error("paths", "one absolute path: the CA bundle, e.g. [\"/etc/ssl/certs/ca-certificates.crt\"]")
+    elif kind in ("files_absent", "files_present", "reused_after_edit"):
         if not paths or not all(isinstance(p, str) and p.startswith(("/", "*")) for p in paths):
             raise f.error("paths", "a list of absolute paths or glob patterns in the image, e.g. [\"/app/.env\"]")
     elif paths:
         raise f.error("paths", f"does not apply to kind {kind!r}")
     edit = f.get("edit", str)
-    if kind == "rebuild_steps":
+    if kind in ("rebuild_steps", "reused_after_edit"):
         if edit is None:
             raise f.error("edit", "missing: the source file the check edits, relative to the learner's folder")
         _relative(f, "edit", edit)
@@ -348,9 +378,15 @@ def _criterion(path: Path, index: int, raw: Any) -> Criterion:
     any_layer = f.get("any_layer", bool, False)
     if any_layer and kind != "files_absent":
         raise f.error("any_layer", "applies to files_absent only")
+    break_with = f.get("break_with", str)
+    if kind == "detects_failure":
+        if break_with not in BREAK_WITH:
+            raise f.error("break_with", f"{break_with!r}: how to break the app, one of {', '.join(BREAK_WITH)}")
+    elif break_with is not None:
+        raise f.error("break_with", f"does not apply to kind {kind!r}")
     return Criterion(id=cid, kind=kind, title=f.get("title", str, DEFAULT_TITLES[kind]), threshold=threshold,
                      unit=UNITS[kind], hint=f.get("hint", str, required=True), paths=paths, any_layer=any_layer,
-                     edit=edit)
+                     edit=edit, break_with=break_with)
 
 
 def catalog() -> pd.DataFrame:

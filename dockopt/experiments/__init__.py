@@ -60,12 +60,19 @@ from .cache import SCENARIOS, CacheScenarios, bump_dependency, cache_scenarios, 
 from .compare import Comparison, compare_dockerfiles, compare_images, naive_vs_optimised
 from .examples import ExampleComparison, GuideExample, guide_example, guide_examples, load_examples
 from .ladder import Clutter, Ladder, LadderRun, Rung, climb, cluttered_copy, image_facts, load_ladder
-from .multistage import multi_stage_matrix
+from .multistage import multi_stage_matrix, script_only_pair
 from .rebuild import RebuildExplanation, explain_cache_runs, explain_rebuild, explain_scenarios
 from .secret_routes import SECRET_ROUTES, SecretRoutes, secret_routes
 from .shipping import COLD_RUNNER_SCENARIOS, Transfer, ci_cold_runner, pushed_name, transfer
 from .sizes import FLOOR_TOLERANCE, SIZE_TARGETS, artefact_bytes, measure_sizes
-from .traditional import PARTS, byte_breakdown, dev_packages, source_edit_rebuild
+from .traditional import (
+    DEV_DEPENDENCY_ROUTES,
+    PARTS,
+    byte_breakdown,
+    dev_dependency_routes,
+    dev_packages,
+    source_edit_rebuild,
+)
 
 __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX_COLUMNS", "PROGRESS_PHASES",
            "SCENARIOS", "SIZE_TARGETS", "BasePlan", "CacheScenarios", "Comparison", "ImageFacts", "ProjectLike",
@@ -80,4 +87,5 @@ __all__ = ["BUILD_STATUSES", "COLD_RUNNER_SCENARIOS", "FLOOR_TOLERANCE", "MATRIX
            "SECRET_ROUTES", "SecretRoutes", "secret_routes", "VERDICT_COLUMNS", "base_verdicts", "verdict_summary"]
 __all__ += ["Clutter", "Ladder", "LadderRun", "Rung", "climb", "cluttered_copy", "image_facts", "load_ladder"]
 __all__ += ["PARTS", "byte_breakdown", "dev_packages", "source_edit_rebuild", "multi_stage_matrix"]
+__all__ += ["DEV_DEPENDENCY_ROUTES", "dev_dependency_routes", "script_only_pair"]
 __all__ += ["LAYER_COST_COLUMNS", "LAYER_VARIANTS", "layer_cost_dockerfiles", "layer_costs", "stage_extras"]

@@ -16,10 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
-from .. import naming
+from .. import engine, facts_cache, naming
 from ..analysis_report import analyze_report
 from ..bases.catalog import has_shell, lookup, probe, runtime_candidates
 from ..build import BuildResult, build
@@ -180,15 +181,19 @@ class ImageFacts:
 def measure_image(image: str) -> ImageFacts:
     """Read ``image`` for its facts (``ImageFacts``): one read for files, packages and surface, and,
     at the same time, one ``docker save`` stream gzipped layer by layer for the compressed size."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        packed = pool.submit(compressed_layers, image)  # zlib works outside the GIL
-        report = analyze_report(image)
-        compressed = packed.result()
-    surf = report.surface
-    assert surf is not None  # analyze_report runs the scanners by default
-    return ImageFacts(image=image, size_bytes=report.size_bytes, compressed_bytes=compressed.total_bytes,
-                      packages=len(report.package_rows), shells=surf.shells, setuid_files=len(surf.setuid_files),
-                      user=surf.user, runs_as_root=surf.runs_as_root)
+    def measure() -> dict[str, Any]:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            packed = pool.submit(compressed_layers, image)  # zlib works outside the GIL
+            report = analyze_report(image)
+            compressed = packed.result()
+        assert report.surface is not None  # analyze_report runs the scanners by default
+        return facts_cache.from_report(report, compressed.total_bytes)
+
+    # read once per image id, whoever asks: a report need not read again what another one measured
+    f = facts_cache.facts(engine.inspect_image(image).id, measure)
+    return ImageFacts(image=image, size_bytes=f["size_bytes"], compressed_bytes=f["compressed_bytes"],
+                      packages=f["packages"], shells=tuple(f["shells"]), setuid_files=f["setuid_files"],
+                      user=f["user"], runs_as_root=f["runs_as_root"])
 
 
 # --- the matrix --------------------------------------------------------------------------------------------

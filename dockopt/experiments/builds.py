@@ -161,7 +161,7 @@ def build_samples(names: Sequence[str] | None = None, *, variants: Sequence[str]
                   on_progress: Callable[[SampleProgress], None] | None = None) -> pd.DataFrame:
     """Each row is one image of the samples' build matrix, built (and with ``smoke``, started).
 
-    Columns: ``sample``, ``build`` (variant[-base][-target]), ``status`` (built / healthy /
+    Columns: ``sample``, ``build`` (``variant[-base][-target]``), ``status`` (built / healthy /
     skipped / failed), ``image``, ``size_bytes``, ``build_s``, ``healthy_s`` (start to answered
     health check, with ``smoke``), ``note`` (why skipped or failed). ``variants`` keeps only those
     Dockerfile roles. A failure is a row, not an exception, so one broken image does not hide the
@@ -207,7 +207,7 @@ def build_samples(names: Sequence[str] | None = None, *, variants: Sequence[str]
 def build_matrix(samples: Sequence[Sample | str] | None = None) -> pd.DataFrame:
     """Each row is one image of the samples' build matrix, without building anything.
 
-    Columns: ``sample``, ``build`` (variant[-base][-target]), ``buildable``, ``reason`` (why it
+    Columns: ``sample``, ``build`` (``variant[-base][-target]``), ``buildable``, ``reason`` (why it
     cannot be built here, e.g. "needs registry access for mcr.microsoft.com/dotnet/sdk").
     """
     chosen = [_sample(s) for s in samples] if samples is not None else samples_mod.all_samples()

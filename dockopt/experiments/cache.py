@@ -3,9 +3,6 @@ copy of the project, so the user's tree is never modified."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,15 +10,16 @@ from pathlib import Path
 import pandas as pd
 
 from .. import naming
-from ..build import BuildResult, build
+from ..build import BuildResult
 from ..errors import ProjectError, SampleError
-from ..project import FileEdit, Project, context_files, edit_file
+from ..project import Project
 from ..samples import Sample
+from ..workspace import FileEdit, Workspace, copy_sent, edit_file, replace_file, unique_marker
 from .builds import ProjectLike, _bases, project_tag, resolve
 
 SCENARIOS = ("cold", "unchanged", "source edit", "dependency change")
 RUN_COLUMNS = ["variant", "scenario", "wall_s", "steps_executed", "steps_cached", "executed_s", "first_executed",
-               "changed_files", "skipped", "bases"]
+               "changed_files", "skipped", "bases", "repeats"]
 EDIT_COLUMNS = ["variant", "scenario", "path", "how", "bytes_before", "bytes_after"]
 
 
@@ -77,22 +75,10 @@ def _dockerfiles(p: Project) -> list[Path]:
 
 def copy_tree(project: ProjectLike, dest: Path | str, *, dockerfiles: Sequence[Path] = ()) -> Path:
     """Copy what a build of the project sends (``.dockerignore`` honoured, for each of its Dockerfiles)
-    plus the Dockerfiles and ignore files to ``dest``, for experiments that edit files; returns ``dest``."""
+    plus the Dockerfiles and ignore files to ``dest``, for experiments that edit files; returns ``dest``
+    (``dockopt.workspace.Workspace`` does the same in a temporary folder it removes)."""
     p = resolve(project)
-    dest = Path(dest)
-    wanted: set[str] = set()
-    for df in [*_dockerfiles(p), *dockerfiles]:
-        wanted |= context_files(p.context, df)
-        for extra in (df, df.with_name(df.name + ".dockerignore")):
-            if extra.is_file() and extra.resolve().is_relative_to(p.context):
-                wanted.add(extra.resolve().relative_to(p.context).as_posix())
-    if (p.context / ".dockerignore").is_file():
-        wanted.add(".dockerignore")
-    for rel in sorted(wanted):
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(p.context / rel, target, follow_symlinks=False)
-    return dest
+    return copy_sent(p.context, Path(dest), [*_dockerfiles(p), *dockerfiles])
 
 
 def _in_tree(p: Project, tree: Path, path: Path) -> tuple[Path, str]:
@@ -101,8 +87,7 @@ def _in_tree(p: Project, tree: Path, path: Path) -> tuple[Path, str]:
 
 
 def _marker(what: str) -> str:
-    # Unique per run: BuildKit keys its cache by content, so an edit an earlier run made once would hit.
-    return f"dockopt cache experiment: {what} {uuid.uuid4().hex[:12]}"
+    return unique_marker(f"dockopt cache experiment: {what}")
 
 
 def _touch(p: Project, tree: Path, marker: str | None = None) -> FileEdit:
@@ -126,13 +111,8 @@ def _change_dependency(p: Project, tree: Path) -> list[FileEdit]:
         c = p.cache
         if c.dependency is None or c.bump_dir is None:
             raise SampleError(f"sample {p.name!r} has no dependency to bump: {c.reason}")
-        edits = []
-        for f in c.bump_files:
-            target = tree / f
-            before = target.stat().st_size
-            shutil.copyfile(c.bump_dir / f, target)
-            edits.append(FileEdit(path=f, how=f"bumped {c.dependency} {c.bump_from} -> {c.bump_to}",
-                                  bytes_before=before, bytes_after=target.stat().st_size))
+        how = f"bumped {c.dependency} {c.bump_from} -> {c.bump_to}"
+        edits = [replace_file(tree, f, c.bump_dir / f, how) for f in c.bump_files]
         # The bumped files are the same every run, and an earlier run's build of them may still be in
         # BuildKit's cache: a run-unique mark makes the dependency step miss as it would for a real bump.
         mark = edit_file(tree / c.bump_files[0], relative=c.bump_files[0], marker=_marker("dependency bump"))
@@ -182,7 +162,7 @@ def _variants(p: Project, variants: Sequence[str] | None) -> list[_Variant]:
 
 
 def cache_scenarios(project: ProjectLike, variants: Sequence[str] | None = None, *,
-                    progress: bool = True) -> CacheScenarios:
+                    progress: bool = True, repeats: int = 1) -> CacheScenarios:
     """Rebuild each variant of a project after no change, a source edit and a dependency change, in
     order, on a private copy of what its builds send (the user's tree is never touched).
 
@@ -192,17 +172,24 @@ def cache_scenarios(project: ProjectLike, variants: Sequence[str] | None = None,
     last context COPY delivers, or the manifest's ``touch``), ``dependency change`` (a sample's
     curated bump; a project's byte-level edit of the dependency manifest its build copies, which
     keeps it valid). A scenario that cannot be run is a row with its reason, not an error.
+
+    ``repeats``: how many times the ``source edit`` scenario runs (each after its own one-line edit); its
+    row's ``wall_s`` and ``executed_s`` are the medians (``repeats`` says how many), so one slow rebuild on a
+    busy machine does not decide which Dockerfile rebuilds faster. ``builds`` keeps the last of them.
     """
+    import statistics
+
+    if repeats < 1:
+        raise ProjectError(f"repeats={repeats}: a scenario runs at least once", hint="repeats=3 for a median")
     p = resolve(project)
     rows: list[dict[str, object]] = []
     edit_rows: list[dict[str, object]] = []
     builds: dict[tuple[str, str], BuildResult] = {}
     label_key = naming.LABEL_SAMPLE if isinstance(p, Sample) else naming.LABEL_PROJECT
     for v in _variants(p, variants):
-        with tempfile.TemporaryDirectory(prefix=f"dockopt-cache-{p.slug}-") as tmp:
-            tree = copy_tree(p, Path(tmp) / p.slug, dockerfiles=[v.dockerfile])
-            inside = v.dockerfile.is_relative_to(p.context)
-            dockerfile = tree / p.relative(v.dockerfile) if inside else v.dockerfile  # outside: read in place
+        with Workspace(p.context, dockerfiles=[*_dockerfiles(p), v.dockerfile], name=p.slug,
+                       prefix=f"dockopt-cache-{p.slug}-") as ws:
+            tree = ws.root
             tag = project_tag(p, f"cache-{v.name}")
             for scenario in SCENARIOS:
                 try:
@@ -217,16 +204,32 @@ def cache_scenarios(project: ProjectLike, variants: Sequence[str] | None = None,
                     continue
                 edit_rows += [{"variant": v.name, "scenario": scenario, "path": e.path, "how": e.how,
                                "bytes_before": e.bytes_before, "bytes_after": e.bytes_after} for e in edits]
-                result = build(tree, dockerfile=dockerfile, target=v.target, build_args=dict(p.build_args), tag=tag,
-                               no_cache=scenario == "cold", progress=progress,
-                               labels=naming.image_labels("experiment", **{label_key: p.name}))
+                times = repeats if scenario == "source edit" else 1
+                results = []
+                for attempt in range(times):
+                    if attempt:  # a new unique edit: an edit BuildKit has seen before would be cached
+                        edits = [_touch(v.project, tree)]
+                    results.append(ws.build(v.dockerfile, target=v.target, build_args=dict(p.build_args), tag=tag,
+                                            no_cache=scenario == "cold", progress=progress,
+                                            labels=naming.image_labels("experiment", **{label_key: p.name})))
+                result = results[-1]
                 builds[(v.name, scenario)] = result
-                rows.append(_scenario_row(v.name, scenario, result, edits))
+                row = _scenario_row(v.name, scenario, result, edits)
+                if times > 1:
+                    row["wall_s"] = round(statistics.median(r.wall_s for r in results), 2)
+                    row["executed_s"] = round(statistics.median(_executed_s(r) for r in results), 2)
+                row["repeats"] = times
+                rows.append(row)
     runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
-    for col in ("steps_executed", "steps_cached"):
+    for col in ("steps_executed", "steps_cached", "repeats"):
         runs[col] = runs[col].astype("Int64")
     return CacheScenarios(project=p.name, runs=runs, edits=pd.DataFrame(edit_rows, columns=EDIT_COLUMNS),
                           builds=builds)
+
+
+def _executed_s(result: BuildResult) -> float:
+    steps = result.dockerfile_steps
+    return float(steps.loc[~steps["cached"], "duration_s"].fillna(0).sum())
 
 
 def _scenario_row(variant: str, scenario: str, result: BuildResult, edits: Sequence[FileEdit]) -> dict[str, object]:

@@ -12,7 +12,6 @@ What cannot be built here (a base only a registry has) is a row with the reason,
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from .. import naming
+from .. import content, naming, settings
 from .. import samples as samples_mod
 from ..analysis_report import analyze_report
 from ..bases.catalog import lookup, probe
@@ -34,7 +33,7 @@ from ..smoke import smoke
 from .builds import _bases, _sample, build_sample
 from .shipping import transfer
 
-EXAMPLES_ENV = "DOCKOPT_GUIDE_EXAMPLES"
+EXAMPLES_ENV = settings.GUIDE_EXAMPLES
 MANIFEST = "examples.toml"
 
 EXAMPLE_COLUMNS = ["variant", "kind", "dockerfile", "status", "image", "size_bytes", "compressed_bytes",
@@ -45,8 +44,7 @@ KINDS = ("naive", "guide", "optimised", "extra")
 
 def examples_dir() -> Path:
     """Where the guide's recipes live: ``$DOCKOPT_GUIDE_EXAMPLES``, else ``notebooks/guide/examples/``."""
-    env = os.environ.get(EXAMPLES_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks" / "guide" / "examples"
+    return content.examples_dir()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ import os
 import random
 import re
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +27,13 @@ from typing import Any
 
 import pandas as pd
 
-from .. import engine, naming, proc
-from ..build import BuildResult, build
+from .. import content, engine, naming, proc, settings
+from ..build import BuildResult
 from ..errors import SampleError
 from ..samples import samples_dir
+from ..workspace import Workspace, copy_whole
 
-LADDER_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "guide" / "ladder"
+LADDER_DIR = content.guide_dir("ladder")
 _RUNG_FILE = re.compile(r"^(\d+)-([A-Za-z0-9_.-]+)\.Dockerfile$")
 # Fixed identity and dates: the working copy's .git is the same bytes every run, so rung 0 (which
 # ships it) stays cacheable between runs.
@@ -139,11 +139,22 @@ def cluttered_copy(dest: str | os.PathLike[str], source: str | os.PathLike[str] 
     """Copy ``source`` (default: ``sample_apps/node-express``) to ``dest`` and add what a developer's
     folder holds: a git repository of it, a host ``node_modules`` (with a macOS-only native addon,
     4 MiB), a ``.env`` with a fake secret (``fake_secret_env``) and an npm debug log. Same bytes every call."""
+    src = _ladder_source(source)
+    return clutter(copy_whole(src, Path(dest), ignore=_NOT_COPIED))
+
+
+_NOT_COPIED = ("node_modules", ".git")
+
+
+def _ladder_source(source: str | os.PathLike[str] | None) -> Path:
     src = Path(source) if source is not None else samples_dir() / "node-express"
     if not (src / "package.json").is_file():
         raise SampleError(f"{src} has no package.json", hint="cluttered_copy expects a Node project")
-    root = Path(dest)
-    shutil.copytree(src, root, ignore=shutil.ignore_patterns("node_modules", ".git"), dirs_exist_ok=True)
+    return src
+
+
+def clutter(root: Path) -> Clutter:
+    """Add to ``root`` (a copy of a Node project) what a developer's folder holds; see ``cluttered_copy``."""
     added: list[tuple[str, int]] = []
 
     def write(rel: str, data: bytes) -> None:
@@ -171,7 +182,7 @@ def cluttered_copy(dest: str | os.PathLike[str], source: str | os.PathLike[str] 
 
 
 def _cache_dir() -> Path:
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dockopt" / "ladder"
+    root = settings.cache_dir() / "ladder"
     root.mkdir(parents=True, exist_ok=True)
     return root
 
@@ -189,35 +200,27 @@ def _write_json(path: Path, value: Any) -> None:
     tmp.replace(path)  # atomic: two sessions may measure at once
 
 
+#: What ``image_facts`` returns, read from the one facts cache (``dockopt.facts_cache``, keyed by image id).
+IMAGE_FACTS = ("compressed_bytes", "packages", "shells", "compilers", "package_managers", "secrets", "secret_paths",
+               "reclaimable_bytes")
+
+
 def image_facts(image: str, *, layer_gzip: dict[str, tuple[int, int]] | None = None) -> dict[str, Any]:
     """Compressed bytes, packages, shells, compilers, package managers and secrets of ``image``'s files.
 
-    Read once per distinct set of layers (cached on disk, see the module docstring). ``layer_gzip``:
-    the gzip sizes of layers seen already (``compressed_layers(known=...)``).
+    Read once per image id, whoever asks (``dockopt.facts_cache``: ``measure_image`` and the reports
+    share it). ``layer_gzip``: the gzip sizes of layers seen already (``compressed_layers(known=...)``).
     """
+    from .. import facts_cache
     from ..analysis_report import analyze_report
     from ..image.compressed import compressed_layers
 
-    info = engine.inspect_image(image)
-    key = hashlib.sha256("\n".join(info.layers).encode()).hexdigest()
-    path = _cache_dir() / f"{key}.json"
-    cached = _read_json(path)
-    if isinstance(cached, dict):
-        return cached
-    report = analyze_report(image)
-    surf = report.surface
-    facts: dict[str, Any] = {
-        "compressed_bytes": compressed_layers(image, known=layer_gzip).total_bytes,
-        "packages": len(report.package_rows),
-        "shells": list(surf.shells) if surf else [],
-        "compilers": list(surf.compilers) if surf else [],
-        "package_managers": list(surf.package_managers) if surf else [],
-        "secrets": len(report.secret_rows),
-        "secret_paths": sorted({s.path for s in report.secret_rows}),
-        "reclaimable_bytes": report.reclaimable_bytes,
-    }
-    _write_json(path, facts)
-    return facts
+    def measure() -> dict[str, Any]:
+        report = analyze_report(image)
+        return facts_cache.from_report(report, compressed_layers(image, known=layer_gzip).total_bytes)
+
+    record = facts_cache.facts(engine.inspect_image(image).id, measure)
+    return {k: record[k] for k in IMAGE_FACTS}
 
 
 # --- the climb ----------------------------------------------------------------------------------------
@@ -264,18 +267,18 @@ def climb(ladder: Ladder | None = None, *, source: str | os.PathLike[str] | None
     labels = naming.image_labels("experiment", **{naming.LABEL_SAMPLE: "ladder"})
     rows: list[dict[str, Any]] = []
     firsts: list[BuildResult] = []
-    with tempfile.TemporaryDirectory(prefix="dockopt-ladder-") as tmp:
-        clutter = cluttered_copy(Path(tmp) / "app", source)
-        dockerfiles = _place_dockerfiles(ladder, clutter.root)
+    with Workspace(_ladder_source(source), whole=True, ignore=_NOT_COPIED, name="app",
+                   prefix="dockopt-ladder-") as ws:
+        cluttered = clutter(ws.root)
+        dockerfiles = _place_dockerfiles(ladder, ws.root)
         for rung, dockerfile in zip(ladder.rungs, dockerfiles):
             tag = f"{naming.namespace()}/ladder:{rung.index}-{rung.name}"
-            result = build(clutter.root, dockerfile, tag=tag, labels=labels, progress=progress)
+            result = ws.build(dockerfile, tag=tag, labels=labels, progress=progress)
             firsts.append(result)
-        edited = clutter.root / ladder.edit
         # unique per run: a warm machine must still rerun what a real edit reruns
-        edited.write_text(edited.read_text(encoding="utf-8") + f"\n// edit {uuid.uuid4().hex}\n", encoding="utf-8")
+        ws.edit_source(ladder.edit, marker=f"edit {uuid.uuid4().hex}")
         for rung, dockerfile, first in zip(ladder.rungs, dockerfiles, firsts):
-            again = build(clutter.root, dockerfile, tag=f"{naming.namespace()}/ladder:{rung.index}-edited",
+            again = ws.build(dockerfile, tag=f"{naming.namespace()}/ladder:{rung.index}-edited",
                           labels=labels, progress=progress)
             rerun, first_rerun = _steps_row(again)
             info = engine.inspect_image(first.image_id)
@@ -297,4 +300,4 @@ def climb(ladder: Ladder | None = None, *, source: str | os.PathLike[str] | None
             for ref in again.tags:
                 engine.remove_image(ref)
     _write_json(layer_gzip_path, layer_gzip)
-    return LadderRun(pd.DataFrame(rows), tuple(firsts), clutter.added_bytes)
+    return LadderRun(pd.DataFrame(rows), tuple(firsts), cluttered.added_bytes)

@@ -63,3 +63,42 @@ def multi_stage_matrix(names: Sequence[str] | None = None, *, progress: bool = F
         round(100 * (1 - size / naive[s]), 1) if v == "optimised" and pd.notna(size) and pd.notna(naive.get(s))
         else None for s, v, size in zip(table["sample"], table["variant"], table["size_bytes"])]
     return table
+
+
+# A job made of one shell script: the guide's "script-based containers: probably not needed" case.
+_SCRIPT = ("#!/bin/sh\n# a nightly job: nothing to compile, no dependencies to install\n"
+           "echo \"report for $(date -u +%F)\"\n")
+_SCRIPT_DOCKERFILES = {
+    "single-stage": "FROM {base}\nCOPY job.sh /usr/local/bin/job.sh\nRUN chmod 0755 /usr/local/bin/job.sh\n"
+                    "USER 65532:65532\nCMD [\"job.sh\"]\n",
+    "multi-stage": "FROM {base} AS build\nCOPY job.sh /job.sh\nRUN chmod 0755 /job.sh\n\n"
+                   "FROM {base}\nCOPY --from=build /job.sh /usr/local/bin/job.sh\nUSER 65532:65532\nCMD [\"job.sh\"]\n",
+}
+
+
+def script_only_pair(base: str = "alpine:3.20", *, progress: bool = False) -> pd.DataFrame:
+    """A shell-script job built single-stage and multi-stage on ``base``: what the second stage buys when
+    there is nothing to build. Each row is one variant: ``variant``, ``size_bytes``, ``added_bytes`` (over
+    the base), ``layers``, ``stages``. Images are removed when done."""
+    import tempfile
+    from pathlib import Path
+
+    from .. import engine, naming
+    from ..build import build
+
+    labels = naming.image_labels("experiment", **{naming.LABEL_SAMPLE: "script-only"})
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="dockopt-script-only-") as tmp:
+        ctx = Path(tmp)
+        (ctx / "job.sh").write_text(_SCRIPT, encoding="utf-8")
+        for variant, text in _SCRIPT_DOCKERFILES.items():
+            dockerfile = ctx / f"{variant}.Dockerfile"
+            dockerfile.write_text(text.format(base=base), encoding="utf-8")
+            tag = f"{naming.namespace()}/script-only:{variant}"
+            result = build(ctx, dockerfile, tag=tag, labels=labels, progress=progress)
+            base_bytes = engine.inspect_image(base).size_bytes  # present now: the build pulled or found it
+            rows.append({"variant": variant, "size_bytes": result.size_bytes,
+                         "added_bytes": result.size_bytes - base_bytes,
+                         "layers": len(engine.inspect_image(result.image_id).layers), "stages": text.count("FROM ")})
+            engine.remove_image(tag)
+    return pd.DataFrame(rows)

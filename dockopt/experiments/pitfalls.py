@@ -24,13 +24,13 @@ from typing import Any
 
 import pandas as pd
 
-from .. import engine, naming
+from .. import content, engine, naming
 from ..analysis_report import analyze_report
 from ..build import BuildResult, build
 from ..dockerfile import parse
 from ..image import read_image
 
-PITFALLS_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "guide" / "pitfalls"
+PITFALLS_DIR = content.guide_dir("pitfalls")
 APT_LISTS = "/var/lib/apt/lists/"
 
 

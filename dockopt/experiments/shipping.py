@@ -3,10 +3,11 @@
 - ``transfer(images)``: push each image, read the compressed bytes per layer from the registry's
   manifest, pull it back into the engine after removing it (its bases stay), and count the bytes a
   later image reuses from earlier ones (mono-repo services on one base, samples on one distroless base).
-- ``ci_cold_runner(sample)``: the first build on a new runner after a source edit: build cache
-  pruned and the sample's images removed (bases kept), then no cache vs ``cache_from`` an image
-  pushed with inline cache metadata; registry cache export is reported as skipped where the
-  engine's build API cannot export a cache.
+- ``ci_cold_runner(sample)``: the first build on a new runner after a source edit: the sample's
+  images removed (bases kept) and no cache of this measurement's steps left (its own records are
+  pruned, never the rest of the engine's build cache unless ``prune=True``), then no cache vs
+  ``cache_from`` an image pushed with inline cache metadata; registry cache export is reported as
+  skipped where the engine's build API cannot export a cache.
 
 The registry is ``$DOCKOPT_REGISTRY`` (default 127.0.0.1:5000; ``make registry`` starts one).
 """
@@ -14,22 +15,24 @@ The registry is ``$DOCKOPT_REGISTRY`` (default 127.0.0.1:5000; ``make registry``
 from __future__ import annotations
 
 import contextlib
-import tempfile
+import re
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .. import engine, naming
+from .. import engine, naming, settings
 from .. import samples as samples_mod
-from ..build import BuildResult, build
+from ..build import BuildResult
 from ..errors import DockoptError, NeedsRegistry
 from ..registry import Manifest, Reference, Registry, default_registry
 from ..samples import Sample
+from ..workspace import Workspace
 from .builds import _bases, _sample, build_sample
-from .cache import copy_tree, touch_source
+from .cache import touch_source
 
 IMAGE_COLUMNS = ["image", "pushed", "size_bytes", "compressed_bytes", "compression_pct", "layers", "new_layers",
                  "new_bytes", "shared_bytes", "push_s", "layers_sent", "layers_skipped", "pull_s", "pulled_layers",
@@ -103,7 +106,7 @@ def _cold_pull(image: str, target: str, prune: bool) -> tuple[engine.Transferred
             engine.tag_image(info.id, tag)
         return None, "not pulled: the engine keeps the image (a container or a child image uses it)"
     if prune:
-        engine.prune_build_cache()
+        engine.prune_build_cache(confirm=True)  # the caller asked: prune_before_pull=True
     try:
         pulled = engine.pull_timed(target)
     finally:
@@ -131,8 +134,9 @@ def transfer(images: Sample | str | BuildResult | Sequence[str | BuildResult], *
     ``pull=False`` skips the pull (sizes and push only: what the size notebooks need);
     ``fetch=False`` skips downloading the blobs over HTTP. The engine keeps a removed image's
     layers while its build cache (or another image) holds them, and then a pull downloads nothing
-    (``pulled_layers`` 0, said in ``note``); ``prune_before_pull=True`` prunes the build cache first,
-    as on a deploy host, at the price of every other build's cache on that engine.
+    (``pulled_layers`` 0, said in ``note``); ``prune_before_pull=True`` prunes the engine's whole build
+    cache first, as on a deploy host, at the price of every other build's cache on that engine (it says
+    so on stderr; refused with ``PruneRefused`` under ``DOCKOPT_CLASSROOM=1``).
     """
     refs, bases = _images_of(images, progress)
     host = registry or default_registry()
@@ -199,11 +203,60 @@ def registry_cache_export_support() -> tuple[bool, str]:
                    "export; `type=registry,mode=max` needs buildx or buildctl with a BuildKit session")
 
 
-def _fresh_runner(tags: Sequence[str]) -> None:
-    """What a new runner has: no build cache, none of the project's images; the bases stay."""
+# Declared after every FROM of the measured Dockerfile: its value, unique to one measurement, is part of
+# the environment of every RUN, so no RUN step can hit a record another build left on the engine.
+RUNNER_ARG = "DOCKOPT_COLD_RUNNER"
+_FROM = re.compile(r"^(\s*FROM\s.*)$", re.IGNORECASE | re.MULTILINE)
+
+
+def _own_steps(dockerfile: Path) -> None:
+    """Give the copied Dockerfile's RUN steps cache keys of their own (``ARG DOCKOPT_COLD_RUNNER``)."""
+    text = dockerfile.read_text(encoding="utf-8")
+    dockerfile.write_text(_FROM.sub(rf"\1\nARG {RUNNER_ARG}", text), encoding="utf-8")
+
+
+def _run_commands(dockerfile: Path) -> list[str]:
+    """The shell text of each RUN of ``dockerfile``, flags (``--mount=...``) left out, spaces collapsed."""
+    from ..dockerfile import parse
+
+    out = []
+    for stage in parse(dockerfile).stages:
+        for ins in stage.instructions:
+            if ins.keyword.upper() == "RUN":
+                words = ins.original.split()[1:]
+                while words and words[0].startswith("--"):
+                    words.pop(0)
+                out.append(" ".join(words))
+    return [c for c in out if c]
+
+
+def _own_records(before: set[str], dockerfile: Path) -> set[str]:
+    """The build cache records this measurement's RUN steps made, and every record stacked on them.
+
+    Records new since ``before`` are not all ours on a shared engine (other builds run meanwhile): ours
+    are the results of our RUN commands (``mount / from exec <command>``), whose cache keys hold the
+    measurement's own ``DOCKOPT_COLD_RUNNER`` value, and the records whose snapshot stacks on one of them."""
+    records = [r for r in engine.build_cache_records() if r.id not in before]
+    commands = _run_commands(dockerfile)
+    ours = {r.id for r in records
+            if "from exec" in r.description and any(c in " ".join(r.description.split()) for c in commands)}
+    grew = True
+    while grew:
+        more = {r.id for r in records if r.parent in ours and r.id not in ours}
+        ours |= more
+        grew = bool(more)
+    return ours
+
+
+def _fresh_runner(tags: Sequence[str], *, prune: bool, own: set[str]) -> None:
+    """What a new runner has: none of the project's images (the bases stay) and none of the
+    measurement's cached steps: its own records ``own`` go, or with ``prune`` the whole build cache."""
     for tag in tags:
         engine.remove_image(tag)
-    engine.prune_build_cache()
+    if prune:
+        engine.prune_build_cache(confirm=True)
+    else:
+        engine.prune_build_cache(ids=own)
 
 
 def _run_row(scenario: str, result: BuildResult, note: str | None = None) -> dict[str, object]:
@@ -214,7 +267,7 @@ def _run_row(scenario: str, result: BuildResult, note: str | None = None) -> dic
 
 
 def ci_cold_runner(sample: Sample | str, *, registry: str | None = None, variant: str = "optimised",
-                   target: str | None = None, progress: bool = True) -> pd.DataFrame:
+                   target: str | None = None, progress: bool = True, prune: bool = False) -> pd.DataFrame:
     """Each row is one build on a fresh CI runner, after a source edit (``COLD_RUNNER_SCENARIOS``).
 
     Before: the sample is built with ``BUILDKIT_INLINE_CACHE=1`` and pushed to the registry (what
@@ -226,7 +279,15 @@ def ci_cold_runner(sample: Sample | str, *, registry: str | None = None, variant
     Columns: ``scenario``, ``status`` (measured / skipped), ``wall_s``, ``steps_executed``,
     ``steps_cached``, ``image``, ``note``, ``bases``.
 
-    Prunes the engine's whole build cache twice: other builds on the same engine lose their cache.
+    The engine's build cache is left as it was: the measured Dockerfile (a private copy) declares
+    ``ARG DOCKOPT_COLD_RUNNER``, set to a value unique to this call, so every RUN step's cache key is the
+    measurement's own, and the records the measurement created are pruned by id before the
+    ``cache_from`` build: the results of its RUN commands and every record stacked on them (on a shared
+    engine other builds make records meanwhile; those are left alone). Steps before the first RUN (a
+    WORKDIR, a small COPY) and shared cache mounts may still be found locally. ``prune=True`` instead
+    prunes the engine's WHOLE build cache before each measured build, as before (every other build on
+    the engine goes cold; it says so on stderr).
+    Under ``DOCKOPT_CLASSROOM=1`` nothing is pruned: the ``cache_from`` row is ``skipped`` with the reason.
     """
     s = _sample(sample)
     req = samples_mod.build_request(s, variant, target=target)
@@ -234,29 +295,42 @@ def ci_cold_runner(sample: Sample | str, *, registry: str | None = None, variant
     Registry(host).ping()
     tag = f"{naming.namespace()}/{s.name}:ci-runner"
     cache_image = pushed_name(f"{naming.namespace()}/{s.name}:ci-cache", host)
-    inline = {**req.build_args, "BUILDKIT_INLINE_CACHE": "1"}
+    own_steps = {RUNNER_ARG: uuid.uuid4().hex}
+    inline = {**req.build_args, **own_steps, "BUILDKIT_INLINE_CACHE": "1"}
     labels = naming.image_labels("experiment", **{naming.LABEL_SAMPLE: s.name})
     rows = []
-    with tempfile.TemporaryDirectory(prefix=f"dockopt-ci-{s.name}-") as tmp:
-        tree = copy_tree(s, Path(tmp) / s.name)
+    with Workspace(req.context, dockerfiles=[req.dockerfile], prefix=f"dockopt-ci-{s.name}-") as ws:
+        tree = ws.root
+        _own_steps(tree / req.dockerfile)
 
         def run(**kw: object) -> BuildResult:
-            return build(tree, dockerfile=req.dockerfile, target=req.target, tag=tag, labels=labels,
-                         progress=progress, **kw)  # type: ignore[arg-type]
+            return ws.build(req.dockerfile, target=req.target, tag=tag, labels=labels, progress=progress,
+                            **kw)  # type: ignore[arg-type]
 
+        classroom = settings.classroom()
+        if prune:  # asked for: the old, engine-wide way (refused in classroom mode, before anything is built)
+            engine.prune_build_cache(confirm=True)
+        before = set() if prune or classroom else {r.id for r in engine.build_cache_records()}
         previous = run(build_args=inline)  # the previous CI run: built and pushed with inline cache
         engine.tag_image(previous.image_id, cache_image)
         engine.push(cache_image)
         touch_source(s, tree, marker="ci cold runner")
 
-        _fresh_runner([tag, cache_image])
-        rows.append(_run_row("no cache", run(build_args=req.build_args, no_cache=True)))
-        _fresh_runner([tag])
-        try:
-            rows.append(_run_row("cache_from (inline cache)", run(build_args=inline, cache_from=[cache_image]),
-                                 note=f"cache from {cache_image}"))
-        except NeedsRegistry as exc:
-            rows.append({"scenario": "cache_from (inline cache)", "status": "skipped", "note": exc.message})
+        _fresh_runner([tag, cache_image], prune=prune, own=set())
+        # --no-cache reads no record, so this build needs nothing pruned before it (it leaves records, though)
+        rows.append(_run_row("no cache", run(build_args={**req.build_args, **own_steps}, no_cache=True)))
+        if classroom:
+            rows.append({"scenario": "cache_from (inline cache)", "status": "skipped",
+                         "note": "DOCKOPT_CLASSROOM=1: a shared engine's build cache is not pruned, so the "
+                                 "measurement's own cached steps would answer instead of the registry's"})
+        else:
+            own = set() if prune else _own_records(before, tree / req.dockerfile)
+            _fresh_runner([tag], prune=prune, own=own)
+            try:
+                rows.append(_run_row("cache_from (inline cache)", run(build_args=inline, cache_from=[cache_image]),
+                                     note=f"cache from {cache_image}"))
+            except NeedsRegistry as exc:
+                rows.append({"scenario": "cache_from (inline cache)", "status": "skipped", "note": exc.message})
         ok, why = registry_cache_export_support()
         rows.append({"scenario": "registry cache export", "status": "measured" if ok else "skipped", "note": why})
     out = pd.DataFrame(rows, columns=COLD_RUNNER_COLUMNS)

@@ -11,7 +11,7 @@ columns are empty and its evidence says so. ``build_check`` names Docker's own b
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -107,10 +107,41 @@ class Rule:
                        message=message, fix=fix, build_check=self.build_check, **cost)
 
 
+def honour_check_directives(findings: Iterable[Finding]) -> list[Finding]:
+    """``findings`` as the Dockerfiles' own ``# check=`` directive asks, as ``docker build`` does: a finding
+    that is one of Docker's build checks is dropped when the file says ``# check=skip=<Name>`` (or
+    ``skip=all``), and becomes an ``error`` when it says ``error=true``. dockopt's own rules without a
+    build-check name are not Docker's checks: the directive leaves them alone."""
+    from ..dockerfile import Dockerfile, directives
+
+    read: dict[str, Dockerfile | None] = {}
+    out = []
+    for f in findings:
+        if f.build_check is None or f.file is None:
+            out.append(f)
+            continue
+        if f.file not in read:
+            try:
+                with open(f.file, encoding="utf-8", errors="replace") as fh:
+                    head = fh.read(4096)
+            except OSError:
+                head = ""
+            read[f.file] = Dockerfile(path=f.file, text=head, global_args={}, build_args={}, prelude=(), stages=(),
+                                      edges=(), directives=directives(head)) if head else None
+        df = read[f.file]
+        if df is not None and df.skips(f.build_check):
+            continue
+        if df is not None and df.check_error and f.severity != "error":
+            f = replace(f, severity="error")
+        out.append(f)
+    return out
+
+
 def frame(findings: Iterable[Finding]) -> pd.DataFrame:
     """Each row is one finding (``FINDING_COLUMNS``), most costly first: bytes in the image, then seconds of
-    rebuild, then severity; findings without a measured cost last."""
-    rows = [f.__dict__ for f in findings]
+    rebuild, then severity; findings without a measured cost last. Docker build checks a Dockerfile turns
+    off with ``# check=skip=...`` are left out (``honour_check_directives``)."""
+    rows = [f.__dict__ for f in honour_check_directives(findings)]
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     out["line"] = out["line"].astype("Int64")
     out["cost_bytes"] = out["cost_bytes"].astype("Int64")

@@ -10,10 +10,8 @@ on those facts and joins hadolint's findings: each finding carries its measured 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-import shutil
-import tempfile
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import dockerfile as dockerfile_mod
-from .. import engine, lint, naming
+from .. import lint, naming
 from ..errors import DockoptError
+from ..units import human_bytes
 from .findings import Finding, Subject, frame, run_rules
 from .rules import RULES
 
@@ -32,46 +31,156 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..build import BuildResult
     from ..experiments.rebuild import RebuildExplanation
 
-_COMMENT = {".js": "//", ".mjs": "//", ".cjs": "//", ".ts": "//", ".jsx": "//", ".tsx": "//", ".go": "//",
-            ".java": "//", ".cs": "//", ".kt": "//", ".rs": "//", ".c": "//", ".cpp": "//", ".scala": "//",
-            ".py": "#", ".rb": "#", ".sh": "#", ".php": "//", ".html": "<!--", ".vue": "<!--", ".css": "/*"}
+log = logging.getLogger(__name__)
+
+# What counts as source code (the file a developer edits all day); how to edit it is the workspace's.
+_SOURCE = (".js", ".mjs", ".cjs", ".ts", ".jsx", ".tsx", ".go", ".java", ".cs", ".kt", ".rs", ".c", ".cpp", ".scala",
+           ".py", ".rb", ".sh", ".php", ".html", ".vue", ".css")
 _NOT_EDITED = {"package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "requirements.txt", "go.mod",
                "go.sum", "pom.xml", "Cargo.lock", "healthcheck.js"}
 
 
-def hadolint_findings(path: str | os.PathLike[str], *, covered: Iterable[str] = ()) -> list[Finding]:
-    """hadolint's findings in the findings' columns (static), without the codes in ``covered``."""
+# What BuildKit's dispatcher knows; its parser takes any word, so an unknown one is caught here.
+_INSTRUCTIONS = frozenset({"FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
+                           "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"})
+# hadolint code for "could not parse the file"
+_HADOLINT_PARSE_ERROR = "DL1000"
+
+
+def _unknown_instructions(parsed: dockerfile_mod.Dockerfile | None) -> list[tuple[int, str]]:
+    if parsed is None:
+        return []
+    every = [*parsed.prelude, *(i for st in parsed.stages for i in st.instructions)]
+    return [(i.line_start, i.written) for i in every if i.keyword not in _INSTRUCTIONS]
+
+
+def covered_codes(ran: Iterable[str]) -> set[str]:
+    """hadolint codes to hide because one of dockopt's rules that ``ran`` (rule ids) checks the same thing:
+    a code whose rule did not run (``package-caches`` needs an image) stays in the table."""
+    ran = set(ran)
+    return {code for code, rule in lint.COVERED.items() if rule in ran}
+
+
+def hadolint_findings(path: str | os.PathLike[str], *, covered: Iterable[str] = (),
+                      notes: list[str] | None = None) -> list[Finding]:
+    """hadolint's findings in the findings' columns (static), without the codes in ``covered``.
+
+    When hadolint cannot run, or cannot parse a file BuildKit reads (a heredoc followed by a comment, say),
+    that is a note about the tool, appended to ``notes``: not a finding about the file.
+    """
     skip = set(covered)
-    table = lint.hadolint(path)
-    out = []
+    notes = notes if notes is not None else []
     parsed = None
     with contextlib.suppress(DockoptError):
         parsed = dockerfile_mod.parse(path)
+    buildkit_reads = parsed is not None and not _unknown_instructions(parsed)
+    try:
+        table = lint.hadolint(path)
+    except DockoptError as exc:  # not installed, or it crashed: the file was not checked by it
+        notes.append(f"{path}: hadolint did not run ({exc}); dockopt's own rules ran")
+        return []
+    out = []
     row: Any
     for row in table.itertuples(index=False):
         if row.code in skip:
             continue
+        if row.code == _HADOLINT_PARSE_ERROR and buildkit_reads:
+            where = f"line {int(row.line)}: " if pd.notna(row.line) else ""
+            notes.append(f"{path}: hadolint could not parse this file, which BuildKit reads ({where}"
+                         f"{str(row.message).splitlines()[0]}); hadolint's checks were skipped, dockopt's own ran")
+            continue
         ins = parsed.instruction_at(int(row.line)) if parsed is not None and pd.notna(row.line) else None
+        build_check = lint.BUILD_CHECKS.get(str(row.code))
+        if row.code == "DL3025" and ins is not None and ins.keyword not in ("CMD", "ENTRYPOINT"):
+            build_check = None  # Docker's JSONArgsRecommended covers CMD and ENTRYPOINT only, not HEALTHCHECK
         out.append(Finding(rule=str(row.code), severity=str(row.level), file=str(path),
                            line=None if pd.isna(row.line) else int(row.line),
                            instruction=ins.original if ins is not None else None, message=str(row.message),
                            fix=f"see https://github.com/hadolint/hadolint/wiki/{row.code}",
-                           evidence="static: hadolint reads the text", build_check=lint.BUILD_CHECKS.get(str(row.code)),
+                           evidence="static: hadolint reads the text", build_check=build_check,
                            source="hadolint"))
     return out
 
 
-def lint_files(dockerfiles: Sequence[str | os.PathLike[str]], *, hadolint: bool = True) -> pd.DataFrame:
+def _problem(path: str, rule: str, message: str, fix: str, line: int | None = None) -> Finding:
+    return Finding(rule=rule, severity="error", file=path, line=line, instruction=None, message=message, fix=fix)
+
+
+def _resolve_target(target: str | os.PathLike[str], dockerfile: str) -> tuple[Path | None, Finding | None]:
+    """The Dockerfile a path names (a folder: its ``dockerfile``), or a finding that says what the path is."""
+    p = Path(target)
+    name = str(target)
+    if not p.exists():
+        return None, _problem(name, "not-a-dockerfile", "no such file or folder",
+                              "pass the path of a Dockerfile or of a folder that holds one")
+    if p.is_dir():
+        inside = p / dockerfile
+        if inside.is_file():
+            return inside, None
+        return None, _problem(name, "not-a-dockerfile", f"a folder without a {dockerfile}",
+                              "pass the Dockerfile's path, or name it with -f NAME")
+    if not p.is_file():
+        return None, _problem(name, "not-a-dockerfile", "not a regular file (a device, socket or pipe)",
+                              "pass the path of a Dockerfile")
+    head = p.read_bytes()[:8192]
+    if b"\0" in head:
+        return None, _problem(name, "not-a-dockerfile", f"a binary file ({human_bytes(p.stat().st_size)}), "
+                                                         "not a Dockerfile",
+                              "pass the path of a Dockerfile (text); an image archive goes to `dockopt lint "
+                              "--measure` or `dockopt analyze`")
+    if not head.strip():
+        return None, _problem(name, "not-a-dockerfile", "an empty file", "a Dockerfile starts with FROM <image>")
+    return p, None
+
+
+def _looks_like_dockerfile(path: Path) -> bool:
+    name = path.name.lower()
+    return "dockerfile" in name or name.endswith((".docker", ".containerfile")) or name == "containerfile"
+
+
+def lint_files(dockerfiles: Sequence[str | os.PathLike[str]], *, hadolint: bool = True,
+               dockerfile: str = "Dockerfile") -> pd.DataFrame:
     """Each row is one static finding in one of ``dockerfiles`` (dockopt's text rules, then hadolint's);
-    nothing is built or read but the files and their folders (the build context)."""
+    nothing is built or read but the files and their folders (the build context).
+
+    Each path is linted on its own: a folder stands for its ``dockerfile``; a path that is not a Dockerfile
+    BuildKit reads (missing, a folder without one, binary, empty, a parse error) gives one ``error`` row
+    saying what it is (rule ``not-a-dockerfile`` or ``invalid-dockerfile``) and the others are still linted.
+    Notes about the tools (hadolint could not parse a valid file) are in ``.attrs["notes"]``.
+    """
     findings: list[Finding] = []
-    for f in dockerfiles:
-        parsed = dockerfile_mod.parse(f)
-        subject = Subject(dockerfile=parsed, context=str(Path(f).resolve().parent))
-        findings.extend(run_rules(subject, [r for r in RULES if r.needs != "image"]))
+    notes: list[str] = []
+    static_rules = [r for r in RULES if r.needs != "image"]
+    for target in dockerfiles:
+        path, problem = _resolve_target(target, dockerfile)
+        log.info("lint %s: %s", target, problem.message if problem else f"Dockerfile {path}")
+        if problem is not None or path is None:
+            findings.extend([problem] if problem else [])
+            continue
+        try:
+            parsed = dockerfile_mod.parse(path)
+        except DockoptError as exc:
+            line = getattr(exc, "line", None)
+            said = exc.message.removeprefix(f"{path}:{line}: ").removeprefix(f"{path}: ")
+            if _looks_like_dockerfile(path):
+                findings.append(_problem(str(path), "invalid-dockerfile", f"BuildKit would refuse it: {said}",
+                                         "fix the Dockerfile at that line", line=line))
+            else:
+                findings.append(_problem(str(path), "not-a-dockerfile",
+                                         f"a text file that is not a Dockerfile (BuildKit: {said})",
+                                         "pass the path of a Dockerfile", line=line))
+            continue
+        for line, word in _unknown_instructions(parsed):
+            findings.append(_problem(str(path), "invalid-dockerfile", f"unknown instruction: {word}",
+                                     "fix the instruction's name (BuildKit refuses the file)", line=line))
+        subject = Subject(dockerfile=parsed, context=str(path.resolve().parent))
+        ran = [r for r in static_rules if r.applies(subject)]
+        findings.extend(run_rules(subject, ran))
         if hadolint:
-            findings.extend(hadolint_findings(f, covered=lint.COVERED))
-    return frame(findings)
+            findings.extend(hadolint_findings(path, covered=covered_codes(r.id for r in ran), notes=notes))
+    out = frame(findings)
+    out.attrs["notes"] = notes
+    return out
 
 
 def _pick_edit(result: BuildResult) -> str | None:
@@ -83,7 +192,7 @@ def _pick_edit(result: BuildResult) -> str | None:
     needed = set(parsed.needed_stages(result.target))
     copies = [i for s in parsed.stages if s.index in needed for i in parsed.context_copies(s.index)]
     candidates = sorted((p for p in result.context_files
-                         if Path(p).suffix in _COMMENT and Path(p).name not in _NOT_EDITED
+                         if Path(p).suffix in _SOURCE and Path(p).name not in _NOT_EDITED
                          and not Path(p).name.startswith("Dockerfile")),
                         key=lambda p: (p.count("/"), p))
     for ins in copies:
@@ -96,39 +205,19 @@ def _pick_edit(result: BuildResult) -> str | None:
 def source_edit_rebuild(result: BuildResult, *, progress: bool = False) -> tuple[str, RebuildExplanation] | None:
     """Rebuild a copy of ``result``'s context after a one-line comment is appended to one source file;
     returns (that file, the explanation of what re-ran), or None when no source file can be edited."""
-    from ..build import build
     from ..experiments.rebuild import explain_rebuild
+    from ..workspace import Workspace, unique_marker
 
     rel = _pick_edit(result)
     ctx = Path(result.context)
     if rel is None or not ctx.is_dir():
         return None
     tag = f"{naming.namespace()}/lint-edit:{Path(result.context).name.lower() or 'project'}"
-    with tempfile.TemporaryDirectory(prefix="dockopt-edit-") as tmp:
-        tree = Path(tmp) / ctx.name
-        for f in result.context_files:
-            (tree / f).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ctx / f, tree / f)
-        df = Path(result.dockerfile)
-        dockerfile = str(df.relative_to(ctx)) if df.is_relative_to(ctx) else str(df)
-        for extra in (ctx / ".dockerignore", Path(str(df) + ".dockerignore")):
-            if extra.is_file() and extra.is_relative_to(ctx):
-                shutil.copy2(extra, tree / extra.relative_to(ctx))
-        labels = naming.image_labels("experiment")
-        try:
-            before = build(tree, dockerfile, target=result.target, build_args=result.build_args, tag=tag,
-                           labels=labels, progress=progress)
-            edited = tree / rel
-            mark = _COMMENT[Path(rel).suffix]
-            closing = {"<!--": " -->", "/*": " */"}.get(mark, "")
-            edited.write_text(edited.read_text(encoding="utf-8", errors="replace")
-                              + f"\n{mark} dockopt: one-line edit {uuid.uuid4().hex[:12]}{closing}\n",
-                              encoding="utf-8")  # unique: an edit BuildKit has seen before would be cached
-            after = build(tree, dockerfile, target=result.target, build_args=result.build_args, tag=tag,
-                          labels=labels, progress=progress)
-        finally:
-            if engine.image_exists(tag):
-                engine.remove_image(tag)
+    options: dict[str, Any] = {"target": result.target, "build_args": result.build_args, "tag": tag,
+               "labels": naming.image_labels("experiment"), "progress": progress}
+    with Workspace(ctx, dockerfiles=[result.dockerfile], prefix="dockopt-edit-") as ws:
+        before, after = ws.rebuild_after_edit(result.dockerfile, rel, marker=unique_marker("dockopt: one-line edit"),
+                                              **options)
     return rel, explain_rebuild(before, after)
 
 
@@ -142,6 +231,7 @@ class Measured:
     edit: RebuildExplanation | None = field(repr=False)
     edited_file: str | None
     image: str
+    notes: tuple[str, ...] = ()  # about the tools (hadolint could not parse the file), not the image
 
 
 def _is_project(what: str | os.PathLike[str]) -> bool:
@@ -163,6 +253,12 @@ def measure(project_or_image: str | os.PathLike[str], *, dockerfile: str = "Dock
     result = None
     explained = None
     edited = None
+    text = os.fspath(project_or_image)
+    if text.startswith(("/", "./", "../", "~")) and not Path(text).expanduser().exists():
+        from ..errors import ProjectError
+
+        raise ProjectError(f"{text!r}: no such file or folder (a path, so not an image reference)",
+                           hint="pass a project folder, a Dockerfile, an image archive, or an image reference")
     if _is_project(project_or_image):
         p = Path(project_or_image)
         context, df = (p, dockerfile) if p.is_dir() else (p.parent, p.name)
@@ -181,8 +277,12 @@ def measure(project_or_image: str | os.PathLike[str], *, dockerfile: str = "Dock
         image = str(project_or_image)
         report = analyze_report(image)
         subject = Subject(report=report)
-    findings = run_rules(subject, RULES)
+    ran = [r for r in RULES if r.applies(subject)]
+    findings = run_rules(subject, ran)
+    notes: list[str] = []
     if hadolint and result is not None:
-        findings.extend(hadolint_findings(result.dockerfile, covered=lint.COVERED))
-    return Measured(findings=frame(findings), build=result, report=report, edit=explained, edited_file=edited,
-                    image=image)
+        findings.extend(hadolint_findings(result.dockerfile, covered=covered_codes(r.id for r in ran), notes=notes))
+    table = frame(findings)
+    table.attrs["notes"] = notes
+    return Measured(findings=table, build=result, report=report, edit=explained, edited_file=edited,
+                    image=image, notes=tuple(notes))

@@ -163,58 +163,109 @@ _JUNK = {".git": "VCS history", "node_modules": "host-installed modules", ".venv
          ".idea": "IDE settings", ".vscode": "IDE settings", "coverage": "coverage output"}
 
 
+_ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
+
+
 def _junk_kind(rel: str) -> str | None:
     parts = rel.split("/")
-    for part in parts:
+    for part in parts[:-1]:
         if part in _JUNK:
             return _JUNK[part]
-    if parts[-1].endswith(".log"):
+    name = parts[-1]
+    if name in _JUNK and name != ".env":
+        return _JUNK[name]
+    if name.endswith(".log"):
         return "logs"
-    if parts[-1].startswith(".env"):
+    # .env and .env.local hold values; .envrc (direnv) and .env.example (a template) are not .env files
+    if name == ".env" or (name.startswith(".env.") and not name.endswith(_ENV_TEMPLATES)):
         return "an .env file"
     return None
 
 
+# Context sent beyond what the build reads, below which a missing .dockerignore costs nothing worth a finding.
+_UNREAD_CONTEXT_MIN_BYTES = 1 << 20
+
+
+def _context_reads(s: Subject) -> list[Instruction]:
+    """The instructions that read the build context: COPY/ADD without --from, RUN with a bind mount of it."""
+    assert s.dockerfile is not None
+    out: list[Instruction] = []
+    for ins in s.dockerfile.instructions:
+        copies = ins.keyword in ("COPY", "ADD") and ins.flag("from") is None and not ins.heredocs
+        binds = ins.keyword == "RUN" and any(m.get("type") == "bind" and not m.get("from") for m in ins.mounts)
+        if copies or binds:
+            out.append(ins)
+    return out
+
+
+def _read_by_build(reads: list[Instruction], rel: str) -> bool:
+    from ..experiments.rebuild import copy_reads
+
+    for ins in reads:
+        if ins.keyword == "RUN":
+            for m in ins.mounts:
+                if m.get("type") == "bind" and not m.get("from"):
+                    src = (m.get("source") or m.get("src") or ".").removeprefix("./").rstrip("/")
+                    if src in ("", ".") or "$" in src or rel == src or rel.startswith(src + "/"):
+                        return True
+        elif any("$" in a for a in ins.args[:-1]) or copy_reads(ins, rel):
+            return True  # a source that names a variable may read anything: never count it as unread
+    return False
+
+
 def _dockerignore(s: Subject) -> list[Finding]:
+    """Fires only where sending the context costs something: files the build never reads (beyond a small
+    allowance) or files no image should get (.git, node_modules, .env, logs), read or not."""
     ctx = _context_dir(s)
     if ctx is None or s.dockerfile is None:
         return []
     import docker.utils
 
-    ignore_file = next((p for p in (Path(str(s.dockerfile.path) + ".dockerignore"), ctx / ".dockerignore")
+    dockerfile = Path(str(s.dockerfile.path))
+    ignore_file = next((p for p in (Path(str(dockerfile) + ".dockerignore"), ctx / ".dockerignore")
                         if p.is_file()), None)
     patterns = []
     if ignore_file is not None:
         patterns = [ln.strip() for ln in ignore_file.read_text().splitlines() if ln.strip() and
                     not ln.startswith("#")]
-    sent = sorted(docker.utils.exclude_paths(str(ctx), patterns, dockerfile=Path(str(s.dockerfile.path)).name))
-    sizes = {rel: (ctx / rel).stat().st_size for rel in sent if (ctx / rel).is_file()}
+    sent = sorted(docker.utils.exclude_paths(str(ctx), patterns, dockerfile=dockerfile.name))
+    # the Dockerfile and the ignore files travel with every build: they are not the context's cost
+    own = {dockerfile.name, ".dockerignore", dockerfile.name + ".dockerignore"}
+    sizes = {rel: (ctx / rel).stat().st_size for rel in sent if rel not in own and (ctx / rel).is_file()}
+    reads = _context_reads(s)
+    unread = {rel: n for rel, n in sizes.items() if not _read_by_build(reads, rel)}
     junk: dict[str, int] = {}
     for rel, size in sizes.items():
         kind = _junk_kind(rel)
         if kind:
             junk[kind] = junk.get(kind, 0) + size
+    junk_files = {rel for rel in sizes if _junk_kind(rel)}
+    cost = sum(unread.values()) + sum(n for rel, n in sizes.items() if rel in junk_files and rel not in unread)
+    if not junk and sum(unread.values()) < _UNREAD_CONTEXT_MIN_BYTES:
+        return []
     total = sum(sizes.values())
     what = _list(f"{k} ({human_bytes(v)})" for k, v in sorted(junk.items(), key=lambda kv: -kv[1]))
+    unread_note = (f"{len(unread)} file(s), {human_bytes(sum(unread.values()))}, that no COPY, ADD or bind mount "
+                   "reads" if unread else "")
+    applied = f" with {ignore_file.name}" if ignore_file else ""
+    evidence = (f"context on disk, Docker's own .dockerignore matcher{applied}: {len(sizes)} files, "
+                f"{human_bytes(total)} sent; "
+                + "; ".join(x for x in (unread_note, f"never needed in an image: {what}" if junk else "") if x))
     if ignore_file is None:
         return [DOCKERIGNORE.finding(
-            s, f"no .dockerignore: the whole folder ({len(sizes)} files, {human_bytes(total)}) is sent to the "
-               "builder" + (f", including {what}" if junk else ""),
-            "add a .dockerignore listing .git, node_modules, virtualenvs, logs, .env files and build output",
-            line=None, cost_bytes=sum(junk.values()) if junk else total, measured=True,
-            evidence=f"context measured on disk with Docker's own .dockerignore matcher: {len(sizes)} files, "
-                     f"{human_bytes(total)}")]
-    if junk:
-        return [DOCKERIGNORE.finding(
-            s, f"{ignore_file.name} lets {what} into the build context", "list them in " + ignore_file.name,
-            cost_bytes=sum(junk.values()), measured=True,
-            evidence=f"context measured with the .dockerignore applied: {len(sizes)} files, {human_bytes(total)}")]
-    return []
+            s, f"no .dockerignore: the build sends {human_bytes(cost)} it does not need"
+               + (f", including {what}" if junk else f" ({unread_note})"),
+            "add a .dockerignore listing what the build does not read (.git, node_modules, virtualenvs, logs, "
+            ".env files, build output)", line=None, cost_bytes=cost, measured=True, evidence=evidence)]
+    return [DOCKERIGNORE.finding(
+        s, f"{ignore_file.name} lets {what or unread_note} into the build context",
+        "list them in " + ignore_file.name, cost_bytes=cost, measured=True, evidence=evidence)]
 
 
 DOCKERIGNORE = Rule("dockerignore", "missing or ineffective .dockerignore",
-                    "bytes of the build context sent, and which of them no image needs (.git, node_modules, "
-                    ".env, logs, virtualenvs)", "warning", _dockerignore)
+                    "bytes of the build context sent that the build does not read (no COPY, ADD or bind mount "
+                    "names them) or that no image needs (.git, node_modules, .env, logs, virtualenvs)", "warning",
+                    _dockerignore)
 
 
 # --- 3. context files that no runtime needs, shipped in the image ------------------------------------
@@ -470,11 +521,12 @@ def _healthcheck(s: Subject) -> list[Finding]:
         return [HEALTHCHECK.finding(s, "no HEALTHCHECK: the engine cannot tell a hung service from a healthy one",
                                     "add HEALTHCHECK CMD with a probe the runtime image can execute", ins=ins,
                                     evidence=STATIC_NOTE(s))]
+    from ..checks.facts import healthcheck_declared
     from ..surface import resolve
 
     config = s.report.contents.image_config
     test = list((config.get("Healthcheck") or {}).get("Test") or [])
-    if not test or test == ["NONE"]:
+    if not healthcheck_declared(test):
         return [HEALTHCHECK.finding(s, "no HEALTHCHECK: the engine cannot tell a hung service from a healthy one",
                                     "add HEALTHCHECK CMD with a probe the runtime image can execute", ins=ins,
                                     measured=True, evidence="image config: Healthcheck unset")]
@@ -510,17 +562,19 @@ HEALTHCHECK = Rule("healthcheck", "HEALTHCHECK missing, or one the runtime canno
 
 
 def _root(s: Subject) -> list[Finding]:
+    from ..checks.facts import declared_user, runs_as_root  # decided there for every pack
+
     ins = _from_line(s)
     fix = "create or use an unprivileged user and end the final stage with USER (e.g. USER 65532:65532)"
     if s.report is None:
         assert s.dockerfile is not None
-        users = [i for i in _chain_instructions(s) if i.keyword == "USER"]
-        if users and users[-1].args and users[-1].args[0].split(":")[0] not in ("root", "0"):
+        declared = declared_user(s.dockerfile, s.target)
+        if not declared.runs_as_root:
             return []
-        return [ROOT.finding(s, "the container runs as root", fix, ins=users[-1] if users else ins,
+        return [ROOT.finding(s, "the container runs as root", fix, ins=declared.instruction or ins,
                              evidence=STATIC_NOTE(s))]
     user = str(s.report.contents.image_config.get("User") or "")
-    if user.split(":")[0] not in ("", "0", "root"):
+    if not runs_as_root(user):
         return []
     return [ROOT.finding(s, "the container runs as root", fix, ins=ins, measured=True,
                          evidence=f"image config: User={user or '(unset)'}")]
@@ -533,21 +587,14 @@ ROOT = Rule("runs-as-root", "running as root", "the image config's User", "warni
 
 
 def _secret_args(s: Subject) -> list[Finding]:
-    from ..secrets import _NOT_SECRET_NAME, _SECRET_NAME
+    from ..checks.facts import secret_named_args  # Docker's SecretsUsedInArgOrEnv name test, for every pack
 
     assert s.dockerfile is not None
-    out = []
-    for ins in s.dockerfile.instructions:
-        if ins.keyword not in ("ARG", "ENV"):
-            continue
-        names = [a.partition("=")[0] for a in ins.args] if ins.keyword == "ARG" else list(ins.args[::2])
-        for name in names:
-            if _SECRET_NAME.search(name) and not _NOT_SECRET_NAME.search(name):
-                out.append(SECRET_ARGS.finding(
-                    s, f"{ins.keyword} {name} looks like a secret: build args and ENV are recorded in the image's "
-                       "history and config", "pass it with RUN --mount=type=secret,id=... "
-                       "(dockopt.build(secrets={...}), docker build --secret)", ins=ins, evidence=STATIC_NOTE(s)))
-    return out
+    return [SECRET_ARGS.finding(
+        s, f"{a.keyword} {a.name} looks like a secret: build args and ENV are recorded in the image's "
+           "history and config", "pass it with RUN --mount=type=secret,id=... "
+           "(dockopt.build(secrets={...}), docker build --secret)", ins=a.instruction, evidence=STATIC_NOTE(s))
+        for a in secret_named_args(s.dockerfile)]
 
 
 SECRET_ARGS = Rule("secrets-in-arg-env", "secret-named ARG or ENV", "nothing by itself: the secret-scan rule "
@@ -598,23 +645,43 @@ def _from_as_casing(s: Subject) -> list[Finding]:
 FROM_AS = Rule("from-as-casing", "FROM and AS in different case", "nothing: style", "style", _from_as_casing,
                build_check="FromAsCasing")
 
-_VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+# $NAME or ${NAME...} not escaped by a backslash; ${NAME:-default} and ${NAME-default} carry their own value
+_VAR_REF = re.compile(r"(?<!\\)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+?])?|([A-Za-z_][A-Za-z0-9_]*))")
+_SINGLE_QUOTED = re.compile(r"'[^']*'")  # BuildKit's word expansion leaves '...' alone
 _NO_EXPANSION = {"RUN", "CMD", "ENTRYPOINT", "HEALTHCHECK", "SHELL", "FROM"}
+_PLATFORM_ARGS = {"TARGETARCH", "TARGETOS", "TARGETPLATFORM", "TARGETVARIANT", "BUILDPLATFORM", "BUILDARCH",
+                  "BUILDOS", "BUILDVARIANT"}
+
+
+def _used_vars(text: str) -> list[str]:
+    """Variables ``text`` expands without a default of its own (escaped and single-quoted ones are literal)."""
+    out = []
+    for m in _VAR_REF.finditer(_SINGLE_QUOTED.sub("", text)):
+        name, modifier, bare = m.group(1), m.group(2), m.group(3)
+        if bare is not None:
+            out.append(bare)
+        elif modifier not in ("-", ":-", "+", ":+"):
+            out.append(name)
+    return out
 
 
 def _undefined_var(s: Subject) -> list[Finding]:
     """Variables that instructions BuildKit expands itself (COPY, ENV, WORKDIR, LABEL, USER, EXPOSE...) use
-    but no ARG or ENV of the stage (or its FROM chain) defines."""
+    but no ARG or ENV of the stage (or its FROM chain), nor the base image's config, defines."""
+    from .base_env import defined_by_base
+
     assert s.dockerfile is not None
     out = []
     defined_by_stage: dict[int, set[str]] = {}
     for st in s.dockerfile.stages:
-        defined = set(defined_by_stage.get(st.base_stage, set())) if st.base_stage is not None else set()
-        defined |= {"PATH", "HOME", "HOSTNAME", "TARGETARCH", "TARGETOS", "TARGETPLATFORM", "BUILDPLATFORM",
-                    "BUILDARCH", "BUILDOS", "TARGETVARIANT"}
+        if st.base_stage is not None:
+            defined = set(defined_by_stage.get(st.base_stage, set()))
+        else:
+            defined = set(defined_by_base(st.base))
+        defined |= _PLATFORM_ARGS
         for ins in st.instructions[1:]:
             if ins.keyword not in _NO_EXPANSION:
-                for name in _VAR_REF.findall(" ".join(ins.args)):
+                for name in dict.fromkeys(_used_vars(" ".join(ins.args))):
                     if name not in defined:
                         out.append(UNDEFINED.finding(s, f"${name} is used but never defined in this stage",
                                                      f"declare it (ARG {name} or ENV {name}=...) before this line",

@@ -13,8 +13,10 @@ from .images import image_diff, layer_sizes, size_comparison, size_treemap, wast
 from .insight import findings, stage_graph
 from .ladder import ladder_waterfall
 from .multistage import multi_stage
+from .optimise import optimise_ladder
 from .shipping import cold_runner, transfer
 
 __all__ = ["base_matrix", "base_tradeoffs", "build_timeline", "build_timelines", "byte_breakdown", "cache_scenarios",
            "cold_runner", "findings", "guide_examples", "image_diff", "ladder_waterfall", "layer_sizes", "multi_stage",
-           "pitfall_costs", "size_comparison", "size_treemap", "stage_graph", "transfer", "waste_by_instruction"]
+           "optimise_ladder", "pitfall_costs", "size_comparison", "size_treemap", "stage_graph", "transfer",
+           "waste_by_instruction"]

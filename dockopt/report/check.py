@@ -17,6 +17,11 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 _EXTERNAL = re.compile(r"""<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=\s*["']?(https?:)?//""", re.I)
 
 
+def external_resources(html: str) -> int:
+    """How many scripts, stylesheets and images a page would fetch from another host (0 = opens offline)."""
+    return len(_EXTERNAL.findall(html))
+
+
 @dataclass(frozen=True)
 class HtmlCheck:
     """What a headless browser saw in a report: charts drawn, resources it would fetch from outside."""
@@ -38,7 +43,7 @@ def check_html(html_path: str | os.PathLike[str], *, browser: str | None = None,
     dom = _dump_dom(path, browser=browser, budget_ms=budget_ms)
     # Each drawn plotly figure has one root <svg class="main-svg"> that holds its plot.
     drawn = len(re.findall(r'<div class="[^"]*\bsvg-container\b', dom))
-    return HtmlCheck(path=str(path), charts_drawn=drawn, external_resources=len(_EXTERNAL.findall(text)),
+    return HtmlCheck(path=str(path), charts_drawn=drawn, external_resources=external_resources(text),
                      plotly_inline="plotly.js v" in text or "Plotly=" in text or "define('plotly'" in text)
 
 
@@ -76,4 +81,4 @@ def check_index(index_path: str | os.PathLike[str], *, browser: str | None = Non
     broken = tuple(sorted(link for link in links if not (path.parent / link).is_file()))
     return IndexCheck(path=str(path), reports_shown=len(re.findall(r'<article class="report"', dom)),
                       headlines_shown=len(re.findall(r'<span class="figures"', dom)), broken_links=broken,
-                      external_resources=len(_EXTERNAL.findall(path.read_text(encoding="utf-8"))))
+                      external_resources=external_resources(path.read_text(encoding="utf-8")))

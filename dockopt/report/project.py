@@ -3,10 +3,12 @@ executed with their parameters into one offline HTML file each, plus the small p
 templates show (the project's settings, layers with their Dockerfile lines, a computed conclusion).
 
 - ``render_project(path)``: ``dockopt report --project PATH`` (build, layers, where the bytes went,
-  cache scenarios, base comparison, findings);
+  cache scenarios, base comparison, findings; with ``optimise=True``, ``--optimise``, the proposal of
+  ``dockopt optimise``: its ladder, before and after, the diff, both images side by side, ``report.proposal``);
 - ``render_image(ref_or_archive)``: ``dockopt report --image`` (no build: layers, bytes, findings);
 - ``lab_notebook(path, directory)``: ``dockopt lab`` writes a parameterised copy of the project
-  template for the user to run and change.
+  template for the user to run and change, with the explorer open on the project's image and on the
+  proposal of ``dockopt optimise`` (run from the notebook: ``optimise`` and ``explorer`` parameters).
 
 Nothing is written outside the output folder; the user's project is read, never changed.
 """
@@ -14,13 +16,12 @@ Nothing is written outside the output folder; the user's project is read, never 
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import engine
+from .. import engine, extras
 from ..errors import ContextNotFound, EngineUnavailable, ImageNotFound, ReportError
 from ..project import Project, slug
 from .partial import Attempts, Missing
@@ -62,25 +63,32 @@ def _render(template: Path, name: str, title: str, parameters: Mapping[str, Any]
 
 
 def project_parameters(path: str | os.PathLike[str], *, dockerfile: str | None = None,
-                       target: str | None = None) -> dict[str, Any]:
+                       target: str | None = None, optimise: bool = False, explorer: bool = False) -> dict[str, Any]:
     """The template's parameters for the project in ``path`` (which must be a folder; everything else is
-    the report's to say, so a broken Dockerfile still gives a report that says so)."""
+    the report's to say, so a broken Dockerfile still gives a report that says so). ``optimise``: add the
+    proposal of ``dockopt optimise``; ``explorer``: open the explorer on the image (a notebook for JupyterLab)."""
     folder = Path(path).expanduser()
     if folder.is_file() and dockerfile is None:
         folder, dockerfile = folder.parent, str(folder.resolve())
     if not folder.is_dir():
         raise ContextNotFound(f"project {str(path)!r} is not a folder",
                               hint="pass the folder that holds the Dockerfile and the app's sources")
-    return {"project_path": str(folder.resolve()), "dockerfile": dockerfile, "target": target}
+    return {"project_path": str(folder.resolve()), "dockerfile": dockerfile, "target": target, "optimise": optimise,
+            "explorer": explorer}
 
 
 def render_project(path: str | os.PathLike[str], *, dockerfile: str | None = None, target: str | None = None,
                    output_dir: str | os.PathLike[str] = DEFAULT_OUTPUT, no_input: bool = False,
-                   timeout_s: int = 3600) -> Report:
+                   timeout_s: int = 3600, optimise: bool = False) -> Report:
     """Render the project template for the project in ``path`` into ``<output_dir>/<project>.html``
     (the executed notebook beside it, under ``_executed/``). What cannot be measured is a note in
-    the report, not an error; a missing folder or no engine is an error."""
-    params = project_parameters(path, dockerfile=dockerfile, target=target)
+    the report, not an error; a missing folder or no engine is an error.
+
+    ``optimise``: add the proposal of ``dockopt optimise`` (``report.proposal``: the ladder, before and
+    after, the Dockerfile's diff, both images side by side). Off by default: the climb builds, starts and
+    rebuilds each rung and each candidate runtime base, ten to fifteen builds that more than double the
+    report's time, while a report is asked for far more often than a proposal."""
+    params = project_parameters(path, dockerfile=dockerfile, target=target, optimise=optimise)
     _engine_or_error()
     name = slug(Path(params["project_path"]).name)
     return _render(PROJECT_TEMPLATE, name, f"dockopt report: {Path(params['project_path']).name}", params,
@@ -110,12 +118,17 @@ def lab_notebook(path: str | os.PathLike[str], directory: str | os.PathLike[str]
                  dockerfile: str | None = None, target: str | None = None) -> tuple[Path, bool]:
     """Write a copy of the project template with the project's parameters into ``directory``
     (``<project>.ipynb``); returns (its path, whether it was written now). An existing copy is kept as
-    it is (the user may have changed it), never overwritten."""
+    it is (the user may have changed it), never overwritten.
+
+    The copy opens the explorer on the project's image and, once ``dockopt.optimise`` has run in it, on the
+    original and the proposal side by side (parameters ``explorer = True``, ``optimise = True``; set
+    ``optimise = False`` in its parameters cell to skip the climb's builds)."""
+    extras.require("report", "writing a project notebook")
     import nbformat
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    params = project_parameters(path, dockerfile=dockerfile, target=target)
+    params = project_parameters(path, dockerfile=dockerfile, target=target, optimise=True, explorer=True)
     folder = Path(directory).expanduser().resolve()
     notebook = folder / f"{slug(Path(params['project_path']).name)}.ipynb"
     if notebook.exists():
@@ -143,33 +156,30 @@ def project_header(p: Project) -> pd.DataFrame:
     return p.summary()
 
 
-_HISTORY_FLAGS = re.compile(r"\s+--[a-z-]+=\S+")
-
-
-def _normal(text: str) -> str:
-    return " ".join(_HISTORY_FLAGS.sub("", text).split())
-
-
 def project_layers(p: Project, image: str, *, dockerfile: str | os.PathLike[str] | None = None,
                    target: str | None = None) -> pd.DataFrame:
-    """Each row is one layer of ``image`` (``dockopt.layers`` columns) with ``dockerfile_line``: where the
-    instruction that made it starts in the project's Dockerfile (None for the base image's layers,
-    and where the history text cannot be matched to one instruction)."""
+    """Each row is one history entry of ``image`` (``dockopt.layers`` columns) with ``stage`` ("base" for the
+    base image's entries), ``dockerfile_line`` (where the instruction that made it starts in the project's
+    Dockerfile) and ``dockerfile_instruction`` (as written there). The analysis' own alignment of history
+    with instructions (``analysis.attribute_layers``), so every table, chart and report names the same line."""
+    from ..analysis import attribute_layers
     from ..image import layers
 
     table = layers(image)
     parsed = p.parsed(dockerfile)
-    wanted = set(parsed.needed_stages(target if dockerfile is not None else p.target))
-    known: dict[str, int] = {}
-    for stage in parsed.stages:
-        if stage.index not in wanted:
-            continue
-        for ins in stage.instructions[1:]:
-            known.setdefault(_normal(f"{ins.keyword} {' '.join(ins.args)}"), ins.line_start)
+    attributed = attribute_layers(table, (parsed, target if dockerfile is not None else p.target))
+    return table.assign(stage=attributed["stage"].to_numpy(), dockerfile_line=attributed["line"].array,
+                        dockerfile_instruction=attributed["dockerfile_instruction"].to_numpy())
+
+
+def layer_label(line: Any, stage: Any, instruction: Any) -> str:
+    """How a layer is named in a chart: ``line 7: RUN npm ci``, ``(base) ...`` for the base image's."""
     import pandas as pd
 
-    lines = pd.array([known.get(_normal(str(i))) if i else None for i in table["instruction"]], dtype="Int64")
-    return table.assign(dockerfile_line=lines)
+    text = instruction or ""
+    if stage == "base":
+        return f"(base) {text}".rstrip()
+    return f"line {int(line)}: {text}" if line is not None and not pd.isna(line) else str(text)
 
 
 def layer_chart(layers: pd.DataFrame, *, title: str | None = None) -> go.Figure:
@@ -178,8 +188,13 @@ def layer_chart(layers: pd.DataFrame, *, title: str | None = None) -> go.Figure:
 
     from ..plots import layer_sizes
 
-    labelled = [f"(base) {i or ''}" if pd.isna(n) else f"line {int(n)}: {i}"
-                for n, i in zip(layers["dockerfile_line"], layers["instruction"])]
+    # a table from before ``stage`` was a column: a layer without a line was the base's
+    stages = (layers["stage"] if "stage" in layers.columns
+              else ["base" if pd.isna(n) else None for n in layers["dockerfile_line"]])
+    written = (layers["dockerfile_instruction"] if "dockerfile_instruction" in layers.columns
+               else [None] * len(layers))
+    labelled = [layer_label(n, s, w or i) for n, s, w, i in
+                zip(layers["dockerfile_line"], stages, written, layers["instruction"])]
     return layer_sizes(layers.assign(instruction=labelled), title=title)
 
 
@@ -203,9 +218,11 @@ def _n(value: Any) -> str:
 
 
 def project_conclusion(p: Project | Missing, measured: Attempts, *, build: Any = None, analysis: Any = None,
-                       cache: Any = None, bases: Any = None) -> str:
-    """The report's conclusion in Markdown, computed from whatever was measured; what was not is listed."""
+                       cache: Any = None, bases: Any = None, proposal: Any = None) -> str:
+    """The report's conclusion in Markdown, computed from whatever was measured; what was not is listed.
+    ``proposal``: what ``dockopt.optimise`` proposed, when the report asked for it."""
     from ..units import human_seconds
+    from .proposal import proposal_conclusion
 
     parts: list[str] = []
     if build and analysis:
@@ -241,6 +258,9 @@ def project_conclusion(p: Project | Missing, measured: Attempts, *, build: Any =
                 line += f", against {_n(current.iloc[0].size_bytes)} on the current base"
             healthy = built[built["healthy"].eq(True)]
             parts.append(line + f"; {len(healthy)} of {len(built)} started and became ready.")
+    proposed = proposal_conclusion(proposal)
+    if proposed:
+        parts.append(proposed)
     if not parts:
         parts.append("Nothing could be measured for this project.")
     return "\n\n".join(parts) + "\n\n" + measured.summary()

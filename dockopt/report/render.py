@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import engine
+from .. import content, engine, extras
 from ..errors import EngineUnavailable, ReportError
 from ..units import human_seconds
 from .provenance import banner, recorded_bases
@@ -31,7 +31,7 @@ from .twin import REPORT_ENV, embed_libraries
 # plotly's own switch: JupyterLab renders the mimetype; nbconvert keeps the HTML, whose first
 # figure carries plotly.js inline (the "notebook" renderer, connected=False).
 PLOTLY_RENDERER = "plotly_mimetype+notebook"
-_TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "report_template"
+_TEMPLATE_DIR = content.report_template_dir()
 
 
 # plotly's notebook renderer links MathJax from a CDN in every figure; dockopt's charts use no
@@ -109,6 +109,7 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
             cwd: str | os.PathLike[str] | None = None) -> Any:
     """Run ``notebook`` (papermill, so a ``parameters`` cell can be overridden) into ``executed_path``,
     in ``cwd`` (default: the notebook's folder)."""
+    extras.require("report", "running a notebook into a report")
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -138,6 +139,7 @@ def execute(notebook: str | os.PathLike[str], executed_path: str | os.PathLike[s
 def to_html(nb: Any, html_path: str | os.PathLike[str], *, no_input: bool = False) -> tuple[int, tuple[str, ...]]:
     """Write one self-contained HTML file; returns (bytes written, stand-in references).
     ``no_input``: leave the code cells out (for readers who want the story only)."""
+    extras.require("report", "rendering a report")
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(_TEMPLATE_DIR)],
@@ -280,6 +282,7 @@ def index_entries(output_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
             "stack": str(params.get("sample_name") or ""), "parameters": dict(params),
             "title": story.title or _theme_key(executed.stem), "question": story.question,
             "headlines": list(story.headlines), "conclusions": list(story.conclusions),
+            "claims": list(story.claims),
             "standins": [{"reference": ref, "recipe": b.get("recipe") or "stand-in"}
                          for ref, b in bases.items() if b.get("standin")],
             "upstream": [ref for ref, b in bases.items() if not b.get("standin")],
@@ -297,6 +300,7 @@ def write_index(output_dir: str | os.PathLike[str]) -> Path:
     """Write ``<output_dir>/index.html``, the front page of every report in the folder: a glance
     table (stack × theme, headline figures), then per theme its question and one card per stack
     with headlines, conclusion and the stand-ins it used. Self-contained, no scripts."""
+    extras.require("report", "writing the reports' index")
     import jinja2
     from nbconvert.filters import markdown2html
 

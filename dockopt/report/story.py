@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..units import human_bytes, human_seconds
 
@@ -50,6 +50,10 @@ class Headline:
         show, less, more = UNITS[self.unit]
         if self.after == self.before:
             trend = "no change"
+        elif self.before and self.after and max(self.before, self.after) / min(self.before, self.after) >= 100:
+            # "100.0 % smaller" hides how much: past 100× the factor says it
+            factor = max(self.before, self.after) / min(self.before, self.after)
+            trend = f"{factor:,.0f}× {less if self.after < self.before else more}"
         else:
             trend = f"{abs(self.change) * 100:.1f} % {less if self.after < self.before else more}"
         return f"{show(self.before)} → {show(self.after)}, {trend}"
@@ -117,14 +121,56 @@ def conclusion(markdown: str) -> Conclusion:
     return c
 
 
+Verdict = Literal["holds", "partly", "fails", "not measured"]
+VERDICTS: tuple[Verdict, ...] = ("holds", "partly", "fails", "not measured")
+# how a verdict reads beside its claim, in a notebook, a report and the trainer's kit
+VERDICT_TEXT: dict[str, str] = {"holds": "✔ holds", "partly": "◐ partly", "fails": "✘ does not hold",
+                                "not measured": "– not measured"}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the guide, and what was measured here: ``verdict`` is computed by the notebook from
+    its numbers (``holds``, ``partly``, ``fails``) or ``not measured`` with ``measured`` saying why."""
+
+    topic: str
+    guide: str        # what the guide says, cited briefly
+    measured: str     # what was measured here, with its numbers
+    verdict: Verdict
+
+    def markdown(self) -> str:
+        return (f"**{self.topic}**: the guide says {self.guide}; measured here: {self.measured} "
+                f"(**{VERDICT_TEXT[self.verdict]}**)")
+
+    def record(self) -> dict[str, Any]:
+        return {"kind": "claim", **asdict(self)}
+
+
+def claim(topic: str, guide: str, measured: str, verdict: Verdict | bool) -> Claim:
+    """Show and record one of the guide's claims beside what was measured. ``verdict``: ``True``/``False``
+    (holds / fails) or one of ``VERDICTS``, computed from the numbers, never typed in as a constant."""
+    if isinstance(verdict, bool):
+        verdict = "holds" if verdict else "fails"
+    if verdict not in VERDICTS:
+        from ..errors import DockoptError
+
+        raise DockoptError(f"claim verdict {verdict!r} is not one of {', '.join(VERDICTS)}",
+                           hint="pass a bool computed from the measurement, or 'partly' / 'not measured'")
+    c = Claim(topic, guide, measured, verdict)
+    _show(c.markdown(), c.record())
+    return c
+
+
 @dataclass(frozen=True)
 class Story:
-    """What an executed notebook says about itself: title, question, headlines, conclusion."""
+    """What an executed notebook says about itself: title, question, headlines, conclusion, the guide's
+    claims it measured."""
 
     title: str
     question: str
     headlines: tuple[dict[str, Any], ...]
     conclusions: tuple[str, ...]
+    claims: tuple[dict[str, Any], ...] = ()
 
 
 _QUESTION = re.compile(r"\*\*Question\.\*\*\s*(.+?)(?:\n\s*\n|\Z)", re.S)
@@ -147,6 +193,7 @@ def recorded_story(nb: Any) -> Story:
                 break
     headlines: list[dict[str, Any]] = []
     conclusions: list[str] = []
+    claims: list[dict[str, Any]] = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             payload = output.get("data", {}).get(STORY_MIME)
@@ -157,4 +204,7 @@ def recorded_story(nb: Any) -> Story:
                 headlines.append(dict(payload))
             elif payload.get("kind") == "conclusion":
                 conclusions.append(str(payload.get("markdown", "")))
-    return Story(title=title, question=question, headlines=tuple(headlines), conclusions=tuple(conclusions))
+            elif payload.get("kind") == "claim":
+                claims.append(dict(payload))
+    return Story(title=title, question=question, headlines=tuple(headlines), conclusions=tuple(conclusions),
+                 claims=tuple(claims))

@@ -16,14 +16,18 @@ import html
 import re
 from typing import TYPE_CHECKING
 
+from .. import settings
 from ..units import human_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from ..widgets.model import ExplorerModel
 
 #: Set by ``render.execute`` in the kernels it starts: explorers then add their twin to their output.
-REPORT_ENV = "DOCKOPT_REPORT"
+REPORT_ENV = settings.REPORT
 TWIN_MARKER = "dockopt-static-twin"
+PROPOSAL_TWIN_MARKER = "dockopt-proposal-twin"
 _ITABLES_USE = re.compile(r"window\._itables_\d")
 _PLOTLY_INLINE = re.compile(r"plotly\.js v\d|define\('plotly'|window\.Plotly\s*=|Plotly=")
 
@@ -68,6 +72,35 @@ def static_twin_html(model: ExplorerModel, *, max_nodes: int = 120, top: int = 1
             f"search.{base}</p>"
             f"{figure}{_itable(shown, 'Layers')}{_itable(files, f'Largest entries of each layer (top {top})')}"
             "</div>")
+
+
+def proposal_twin_html(before: ExplorerModel, after: ExplorerModel, *, headline: str, diff: str,
+                       changes: pd.DataFrame | None = None, top: int = 200) -> str:
+    """The twin of ``dockopt.explore(proposal)`` (``widgets.explorer.ProposalExplorer``): the original's and the
+    proposal's twins side by side, the files that differ (``analysis.diff``: the ``top`` largest changes, a
+    table that sorts and searches) and the Dockerfile's unified diff."""
+    from .proposal import diff_html
+
+    def column(title: str, model: ExplorerModel) -> str:
+        return (f"<div style='min-width:0;overflow-x:auto'><h4 style='margin:4px 0'>{html.escape(title)}</h4>"
+                f"{static_twin_html(model)}</div>")
+
+    files = ""
+    if changes is not None:
+        shown = changes.head(top).assign(delta=[("+" if d > 0 else "") + human_bytes(d)
+                                                for d in changes["delta_bytes"].head(top)])
+        shown = shown[["change", "delta", "path", "delta_bytes"]]
+        net = int(changes["delta_bytes"].sum())
+        counts = changes["change"].value_counts()
+        summary = ", ".join(f"{int(counts[c])} {c}" for c in ("added", "removed", "changed") if c in counts)
+        files = (f"<p><b>Files, the proposal against the original</b>: {summary or 'no differences'}; net "
+                 f"{'+' if net > 0 else ''}{human_bytes(net)}</p>"
+                 + _itable(shown, f"Largest differences (top {min(top, len(changes))} of {len(changes)})"))
+    return (f"<div class='{PROPOSAL_TWIN_MARKER}'>"
+            f"<p>{headline}</p>"
+            "<div style='display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:12px'>"
+            f"{column('Original', before)}{column('Proposed', after)}</div>"
+            f"{files}{diff_html(diff, title='The Dockerfile, original against proposed')}</div>")
 
 
 def _wait_for_plotly(figure_html: str) -> str:

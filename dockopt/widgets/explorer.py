@@ -16,11 +16,11 @@ import html
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import ipywidgets as w
 
-from .. import naming
+from .. import naming, settings
 from ..errors import DockoptError, WidgetError
 from ..units import human_bytes
 from .model import Filters, LayerRow, TreeRow, common_prefix
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..analysis_report import AnalysisReport
     from ..dockerfile import Dockerfile
+    from ..optimise import Proposal
     from .model import ExplorerModel
 
 MIN_SIZES = (("any size", 0), ("≥ 1 kB", 1_000), ("≥ 100 kB", 100_000), ("≥ 1 MB", 1_000_000),
@@ -56,9 +57,8 @@ _DIFF_COLUMNS = [{"key": "name", "label": "path"}, {"key": "size", "label": "siz
 
 def report_mode() -> bool:
     """Whether this kernel renders a report (``report.execute`` says so): outputs then carry their static twin."""
-    from ..report.twin import REPORT_ENV
 
-    return bool(os.environ.get(REPORT_ENV))
+    return settings.in_report()
 
 
 # --- where an image came from ---------------------------------------------------------------------
@@ -137,8 +137,10 @@ def build_model(source: Any, dockerfile: str | os.PathLike[str] | Dockerfile | N
     base_ref = None
     lowest = None
     if df is not None:
-        # the parser's own alignment of history entries with instructions (the one analysis uses too)
-        lines = list(df.history_instructions([info.created_by for info in report.contents.layer_info], target))
+        # the one alignment of history with instructions (tables, charts, report and explorer share it)
+        from ..analysis import layer_instructions
+
+        lines = layer_instructions(report.contents, df, target)
         lowest = next((i for i, ins in enumerate(lines) if ins is not None), None)
         base_ref = df.chain(target)[0].base
     base_layers = _base_layers(report, base_ref, lowest)
@@ -146,18 +148,88 @@ def build_model(source: Any, dockerfile: str | os.PathLike[str] | Dockerfile | N
                          lines=lines)
 
 
+@overload
+def explore(image_or_archive_or_report: Proposal, dockerfile: None = None, *, compare: None = None,
+            target: str | None = None, build_args: Mapping[str, str] | None = None,
+            original: Any = None) -> ProposalExplorer: ...
+
+
+@overload
 def explore(image_or_archive_or_report: Any, dockerfile: str | os.PathLike[str] | Dockerfile | None = None, *,
             compare: str | os.PathLike[str] | None = None, target: str | None = None,
-            build_args: Mapping[str, str] | None = None) -> Explorer:
+            build_args: Mapping[str, str] | None = None) -> Explorer: ...
+
+
+def explore(image_or_archive_or_report: Any, dockerfile: str | os.PathLike[str] | Dockerfile | None = None, *,
+            compare: str | os.PathLike[str] | None = None, target: str | None = None,
+            build_args: Mapping[str, str] | None = None, original: Any = None) -> Explorer | ProposalExplorer:
     """An explorer for one image: an ipywidgets application (display it, or leave it last in a cell).
 
     ``image_or_archive_or_report``: an image reference in the engine, an archive path (docker save,
     OCI), an ``AnalysisReport`` (``dockopt.analyze_report``) or a ``BuildResult``. ``dockerfile``: the
     Dockerfile that built it (found by itself for dockopt's sample images and build results), with
     ``target`` and ``build_args`` as built. ``compare``: an image or archive to diff against at once.
+
+    Given a ``Proposal`` (``dockopt.optimise``): the original image and the proposal's side by side, with
+    the files that differ and the Dockerfile's diff (``explore_proposal``; ``original``: the project's image).
     """
+    from ..optimise import Proposal
+
+    if isinstance(image_or_archive_or_report, Proposal):
+        if dockerfile is not None or compare is not None:
+            raise WidgetError("a proposal's explorer knows both Dockerfiles and compares the two images itself",
+                              hint="dockopt.explore(proposal, original=IMAGE): give only the original image")
+        return explore_proposal(image_or_archive_or_report, original, target=target, build_args=build_args)
     model = build_model(image_or_archive_or_report, dockerfile, target=target, build_args=build_args)
     return Explorer(model, compare=compare)
+
+
+def explore_proposal(proposal: Proposal, original: Any = None, *, target: str | None = None,
+                     build_args: Mapping[str, str] | None = None) -> ProposalExplorer:
+    """The original image and the proposal's, side by side (``ProposalExplorer``).
+
+    ``proposal``: what ``dockopt.optimise`` returned (its ``image``, the final rung's, is read; an image
+    reference or an archive). ``original``: the project's image as the original Dockerfile builds it (a
+    reference, an archive, an ``AnalysisReport`` or a ``BuildResult``, e.g. the report's ``build``); by
+    default the ladder's first rung, which is there only when ``optimise(..., keep_images=True)`` kept it.
+    ``target`` and ``build_args``: how the original was built (to name each layer's line).
+    """
+    from ..analysis import diff
+    from ..build import BuildResult
+    from ..dockerfile import parse
+
+    if proposal.image is None:
+        raise WidgetError(f"{proposal.project}: the proposal has no image to read",
+                          hint="run dockopt.optimise(project) again: it keeps the final rung's image")
+    if original is None:
+        original = _kept_original(proposal)
+    if isinstance(original, BuildResult):
+        before = build_model(original)
+    else:
+        before = build_model(original, parse(proposal.original_path, text=proposal.original,
+                                             build_args=build_args), target=target, build_args=build_args)
+    proposed_df = parse(proposal.original_path.with_name(proposal.original_path.name + " (proposed)"),
+                        text=proposal.dockerfile, build_args=build_args)
+    after = build_model(proposal.image, proposed_df)
+    changes = diff(before.report.contents, after.report.contents)
+    return ProposalExplorer(proposal, before, after, changes)
+
+
+def _kept_original(proposal: Proposal) -> str:
+    """The ladder's original image, when the engine still has it."""
+    from .. import engine
+
+    ref = proposal.baseline.get("image")
+    found = None
+    if isinstance(ref, str) and ref:
+        with contextlib.suppress(DockoptError):
+            found = engine.find_image(ref)
+    if found is None:
+        raise WidgetError(f"{proposal.project}: the original image of the climb is gone (optimise removes the "
+                          "images of its rungs but the last)",
+                          hint="pass original= (the project's image: its reference, or dockopt.build(project)), "
+                               "or climb with dockopt.optimise(project, keep_images=True)")
+    return str(ref)
 
 
 # --- the application ----------------------------------------------------------------------------
@@ -193,7 +265,8 @@ class Explorer(w.VBox):
     """The explorer application. ``select(layer)``, ``set_filters(...)``, ``compare_with(image)``
     do what clicking does; ``model`` holds the data."""
 
-    def __init__(self, model: ExplorerModel, *, compare: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, model: ExplorerModel, *, compare: str | os.PathLike[str] | None = None,
+                 compact: bool = False) -> None:
         from ..plots.explorer import explorer_layers
 
         self.model = model
@@ -212,7 +285,10 @@ class Explorer(w.VBox):
             f"<b>{html.escape(model.name)}</b>: {human_bytes(d.size_bytes)} in {len(model.layers)} layers, "
             f"{n_files} files &middot; efficiency {d.efficiency:.2%} &middot; wasted (dive) "
             f"{human_bytes(d.wasted_bytes)} &middot; reclaimable {human_bytes(model.report.reclaimable_bytes)}")
-        self.layers_table = TreeTable("layers", _LAYER_COLUMNS, height="300px")
+        # half a page (compact) shows no more than the first columns without scrolling: the instruction goes third
+        columns = _LAYER_COLUMNS if not compact else sorted(
+            _LAYER_COLUMNS, key=lambda c: {"layer": 0, "size": 1, "instruction": 2}.get(c["key"], 3))
+        self.layers_table = TreeTable("layers", columns, height="300px")
         self.layers_table.on_click(self._layer_clicked)
         self.chart = _figure_widget(explorer_layers(model.layers_df, selected=self.layer))
         if self.chart is not None and self.chart.data:
@@ -233,7 +309,7 @@ class Explorer(w.VBox):
         self.files_table = TreeTable("files", _FILE_COLUMNS, height="420px")
         self.files_table.on_click(self._file_clicked)
         self.files_status = w.HTML()
-        self.dockerfile_pane = w.HTML(layout=w.Layout(max_height="460px", overflow="auto"))
+        self.dockerfile_pane = w.HTML(layout=w.Layout(max_height="460px", overflow="auto", width="100%", min_width="0"))
         self.compare_images = w.Dropdown(options=_local_images(model.name), value=None, description="image",
                                          layout=w.Layout(width="420px"))
         self.compare_images.observe(lambda change: self._compare_quietly(change["new"]), names="value")
@@ -245,19 +321,30 @@ class Explorer(w.VBox):
         self.diff_table = TreeTable("diff", _DIFF_COLUMNS, height="320px")
         self.diff_table.on_click(self._diff_clicked)
 
-        half = w.Layout(flex="2 1 0", min_width="0")
-        # the chart gets a fixed width: plotly sizes a figure once, from its box's width at first draw
-        top = w.HBox([w.Box([self.layers_table], layout=w.Layout(flex="1 1 0", min_width="0")),
-                      w.Box([self.chart] if self.chart is not None else [],
-                            layout=w.Layout(flex="0 0 auto", width=f"{CHART_WIDTH}px", overflow="hidden"))])
+        # the chart gets a fixed width: plotly sizes a figure once, from its box's width at first draw;
+        # compact (half a page, ``ProposalExplorer``): the chart below the table, the Dockerfile below the files
+        stack = w.VBox if compact else w.HBox
+
+        def part(flex: str) -> w.Layout:
+            # side by side the parts share the row's width; stacked (compact) a flex basis of 0 would be a
+            # height of 0 (the tables vanished in JupyterLab): each part keeps its own height and the full width
+            return w.Layout(flex="0 0 auto", width="100%", min_width="0") if compact else \
+                w.Layout(flex=flex, min_width="0")
+
+        top = stack([w.Box([self.layers_table], layout=part("1 1 0")),
+                     w.Box([self.chart] if self.chart is not None else [],
+                           layout=w.Layout(flex="0 0 auto", width=f"{CHART_WIDTH}px", max_width="100%",
+                                           overflow="hidden"))])
         controls = w.HBox([self.mode_buttons, self.path_filter, self.min_size, self.only_wasted, self.only_changes,
                            self.sort], layout=w.Layout(flex_flow="row wrap", align_items="center"))
-        middle = w.HBox([w.VBox([self.files_table, self.files_status], layout=w.Layout(flex="3 1 0", min_width="0")),
-                         w.VBox([w.HTML("<b>Dockerfile</b>"), self.dockerfile_pane], layout=half)])
-        compare_box = w.VBox([w.HTML("<b>Compare with another image</b>"),
-                              w.HBox([self.compare_images, self.compare_path, self.compare_button]),
-                              self.compare_status, self.diff_table])
-        super().__init__([self.header, top, w.HTML("<b>Files</b>"), controls, middle, compare_box])
+        middle = stack([w.VBox([self.files_table, self.files_status], layout=part("3 1 0")),
+                        w.VBox([w.HTML("<b>Dockerfile</b>"), self.dockerfile_pane], layout=part("2 1 0"))])
+        self.compare_title = w.HTML("<b>Compare with another image</b>")
+        self.compare_box = w.VBox([self.compare_title,
+                                   w.HBox([self.compare_images, self.compare_path, self.compare_button],
+                                          layout=w.Layout(flex_flow="row wrap")),
+                                   self.compare_status, self.diff_table])
+        super().__init__([self.header, top, w.HTML("<b>Files</b>"), controls, middle, self.compare_box])
         self.add_class("dockopt-explorer")
         self._draw_layers()
         self.select(self.layer)
@@ -416,6 +503,12 @@ class Explorer(w.VBox):
             self.compare_status.value = f"<span style='color:#c62828'>{html.escape(exc.message)}</span>{hint}"
             raise
         changes = diff(self.model.report.contents, contents)
+        self.show_diff(changes, str(other))
+        return changes
+
+    def show_diff(self, changes: pd.DataFrame, other: str) -> None:
+        """Show a table of ``analysis.diff(this image, other)`` already computed (``compare_with`` reads and
+        diffs; ``ProposalExplorer`` has both images read)."""
         self._diff = (changes, self.model.diff_tree(changes))
         self._diff_expanded = self._diff[1].largest_open(30, "size")
         count: dict[str, int] = {}
@@ -430,7 +523,6 @@ class Explorer(w.VBox):
                                      + (", ".join(parts) or "no differences")
                                      + f"; net {'+' if total > 0 else ''}{human_bytes(total)}")
         self._draw_diff()
-        return changes
 
     def _compare_quietly(self, other: str) -> None:
         """A click's comparison: a bad reference or archive is said in the status line (compare_with
@@ -460,6 +552,49 @@ class Explorer(w.VBox):
             from ..report.twin import static_twin_html
 
             data["text/html"] = static_twin_html(self.model)
+        return data
+
+
+class ProposalExplorer(w.VBox):
+    """``dockopt.explore(proposal)``: the original image (left) and the proposal's (right), each in a compact
+    ``Explorer``; below them the files that differ (the proposal against the original, a tree that opens on
+    click) and the Dockerfile's unified diff. ``before`` and ``after`` are the two explorers; ``changes`` is
+    ``analysis.diff(original, proposal)``. In a report it is replaced by its static twin."""
+
+    def __init__(self, proposal: Proposal, before: ExplorerModel, after: ExplorerModel,
+                 changes: pd.DataFrame) -> None:
+        from ..report.proposal import diff_html, proposal_headline_html
+
+        self.proposal = proposal
+        self.changes = changes
+        self.before = Explorer(before, compact=True)
+        self.after = Explorer(after, compact=True)
+        self.headline = w.HTML(f"<div style='line-height:1.4'>{proposal_headline_html(proposal)}</div>")
+        # the file diff goes full width under both: the original's compare box, already filled
+        for explorer in (self.before, self.after):
+            explorer.children = tuple(c for c in explorer.children if c is not explorer.compare_box)
+        self.diff_box = self.before.compare_box
+        self.before.compare_title.value = ("<b>Files: the proposal against the original</b> "
+                                           "<small>(or pick another image to compare the original with)</small>")
+        self.before.compare_path.value = str(proposal.image or "")
+        self.before.show_diff(changes, f"the proposal ({proposal.image})")
+        self.dockerfile_diff = w.HTML(diff_html(proposal.diff, title="The Dockerfile, original against proposed"))
+        column = w.Layout(flex="1 1 0", min_width="0", overflow="auto", border="1px solid #e0e0e0", padding="4px")
+        sides = w.HBox([w.VBox([w.HTML("<h4 style='margin:4px 0'>Original</h4>"), self.before], layout=column),
+                        w.VBox([w.HTML("<h4 style='margin:4px 0'>Proposed</h4>"), self.after], layout=column)],
+                       layout=w.Layout(width="100%", grid_gap="8px"))
+        super().__init__([self.headline, sides, self.diff_box, self.dockerfile_diff])
+        self.add_class("dockopt-proposal-explorer")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        data = super()._repr_mimebundle_(**kwargs)
+        if report_mode() and isinstance(data, dict):
+            from ..report.proposal import proposal_headline_html
+            from ..report.twin import proposal_twin_html
+
+            data["text/html"] = proposal_twin_html(self.before.model, self.after.model,
+                                                   headline=proposal_headline_html(self.proposal),
+                                                   diff=self.proposal.diff, changes=self.changes)
         return data
 
 

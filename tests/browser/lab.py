@@ -15,9 +15,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -137,3 +138,40 @@ def open_notebook(page: object, lab: Lab, name: str, tries: int = 4) -> None:
 
 def run_all(page: object) -> None:
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")  # type: ignore[attr-defined]
+
+
+CELLS_DONE = """() => { const nb = window.jupyterapp.shell.currentWidget.content;
+    return nb.widgets.every(c => c.model.type !== 'code' || (c.model.executionCount !== null
+                                                              && !c.node.classList.contains('jp-mod-running'))); }"""
+
+
+def run_notebook(page: Any, lab: Lab, name: str, *, timeout_ms: int, polling_ms: int = 1000) -> list[str]:
+    """Open ``name`` in ``lab``, run every cell, wait for the last one and fail on a traceback in any
+    output. Returns the list the page's JavaScript errors keep being collected into."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_notebook(page, lab, name)
+    run_all(page)
+    page.wait_for_function(CELLS_DONE, timeout=timeout_ms, polling=polling_ms)
+    tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+                              " >> text=Traceback")
+    assert tracebacks.count() == 0, tracebacks.first.inner_text()
+    return errors
+
+
+def table_rows(table: Any) -> list[dict[str, str]]:
+    """Each row of a TreeTable as the page shows it: its path (title) and its cells' text."""
+    return table.evaluate("""t => [...t.querySelectorAll('tbody tr')].map(tr => ({
+        id: tr.dataset.id, title: tr.title, text: tr.innerText, expandable: !!tr.querySelector('.dockopt-tt-twisty')
+            && tr.querySelector('.dockopt-tt-twisty').textContent !== ''}))""")
+
+
+def wait_rows(page: Any, table: Any, predicate: Callable[[list[dict[str, str]]], bool],
+              timeout_s: float = 20) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for _ in range(int(timeout_s * 5)):
+        rows = table_rows(table)
+        if predicate(rows):
+            return rows
+        page.wait_for_timeout(200)
+    return rows

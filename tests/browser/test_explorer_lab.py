@@ -6,43 +6,21 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.lab import browser_page, jupyter_lab, open_notebook, run_all
+import pytest
+
+from tests.browser.lab import browser_page, jupyter_lab, run_notebook
+from tests.browser.lab import table_rows as _rows
+from tests.browser.lab import wait_rows as _wait_rows
 
 NOTEBOOK = "05_explore.ipynb"
-CELLS_DONE = """() => { const nb = window.jupyterapp.shell.currentWidget.content;
-    return nb.widgets.every(c => c.model.type !== 'code' || (c.model.executionCount !== null
-                                                              && !c.node.classList.contains('jp-mod-running'))); }"""
 
 
-def _rows(table) -> list[dict[str, str]]:
-    """Each row of a TreeTable as the page shows it: its path (title) and its cells' text."""
-    return table.evaluate("""t => [...t.querySelectorAll('tbody tr')].map(tr => ({
-        id: tr.dataset.id, title: tr.title, text: tr.innerText, expandable: !!tr.querySelector('.dockopt-tt-twisty')
-            && tr.querySelector('.dockopt-tt-twisty').textContent !== ''}))""")
-
-
-def _wait_rows(page, table, predicate, timeout_s: float = 20) -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = []
-    for _ in range(int(timeout_s * 5)):
-        rows = _rows(table)
-        if predicate(rows):
-            return rows
-        page.wait_for_timeout(200)
-    return rows
-
-
+@pytest.mark.executes_notebook("notebooks/05_explore.ipynb")  # nbval need not run it again
 def test_explore_notebook_by_clicking(browser_ready, notebook_copy):
     artefacts = browser_ready
     with jupyter_lab(notebook_copy, artefacts / "jupyterlab.log") as lab, browser_page(1500, 1500) as page:
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        open_notebook(page, lab, NOTEBOOK)
-        run_all(page)
         # building (cached), reading the 1.1 GB image from the engine, saving and reading the archive
-        page.wait_for_function(CELLS_DONE, timeout=600_000, polling=2000)
-        errors_in_outputs = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-                                         " >> text=Traceback")
-        assert errors_in_outputs.count() == 0, errors_in_outputs.first.inner_text()
+        errors = run_notebook(page, lab, NOTEBOOK, timeout_ms=600_000, polling_ms=2000)
         explorers = page.locator(".dockopt-explorer")
         assert explorers.count() == 2  # the sample image (with its comparison) and the saved archive
         explorer = explorers.first

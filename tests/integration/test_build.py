@@ -153,3 +153,38 @@ def test_rebuild_on_a_local_base_image_is_fully_cached(app, tagged):
     assert first.base_images == (base,)
     again = dockopt.build(app, "Dockerfile.child", progress=False).dockerfile_steps
     assert len(again) == 4 and again["cached"].all()
+
+
+SECRET_DOCKERFILE = """\
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+ARG NONCE
+RUN --mount=type=secret,id=bundle echo "$NONCE" >/dev/null && sha256sum /run/secrets/bundle | cut -d' ' -f1 > /digest \\
+    && wc -c < /run/secrets/bundle > /length
+"""
+
+
+@pytest.mark.parametrize("size", [100 * 1024, 500 * 1024], ids=["100KB", "500KB"])
+def test_large_secret_reaches_the_step_whole_and_leaves_no_byte(busybox_context, tmp_path, tagged, size):
+    """BuildKit accepts secrets up to 500 KB: larger than one HTTP/2 frame (16 KB) and than the first
+    flow-control window (64 KB), so the session must split the reply and wait for WINDOW_UPDATEs."""
+    import hashlib
+    import os
+
+    secret = tmp_path / "bundle.pem"
+    payload = os.urandom(size)
+    secret.write_bytes(payload)
+    (busybox_context / "Dockerfile").write_text(SECRET_DOCKERFILE)
+    tag = tagged("large-secret")
+    result = dockopt.build(busybox_context, tag=tag, secrets={"bundle": secret}, progress=False,
+                           build_args={"NONCE": uuid.uuid4().hex})
+    assert result.image_id
+    code, out = engine.run_output(tag, ["sh", "-c", "cat /digest /length"])
+    assert code == 0, out
+    digest, length = out.split()
+    assert digest == hashlib.sha256(payload).hexdigest()
+    assert int(length) == size
+    # no byte run of the secret anywhere in what `docker save` gives (layers and config alike)
+    saved = b"".join(engine.save_image(tag))
+    assert not any(payload[i:i + 32] in saved for i in range(0, size - 32, size // 16))

@@ -52,3 +52,43 @@ def test_engine_and_catalog_as_json(docker_engine, capsys):
     assert main(["bases", "catalog", "busybox:1.35", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["reference"] == "busybox:1.35" and (row["size_bytes"] is None or row["size_bytes"] > 0)
+
+
+ARG_DOCKERFILE = """\
+FROM scratch
+ARG PAYLOAD
+COPY ${PAYLOAD} /payload.bin
+CMD ["/bin/busybox", "true"]
+"""
+
+
+def test_build_arg_from_the_environment_format_o_and_exit_codes(docker_engine, busybox_context, capsys, monkeypatch,
+                                                                 tmp_path_factory):
+    """`--build-arg KEY` takes KEY's value from the environment (as docker does); `--format json -o FILE`
+    writes the report there and says so on stderr; a build that breaks exits 3 (could not run), a missing
+    context 2 (usage)."""
+    (busybox_context / "Dockerfile").write_text(ARG_DOCKERFILE)
+    (busybox_context / "named-by-env.bin").write_bytes(b"y" * 1_200_000)
+    monkeypatch.setenv("PAYLOAD", "named-by-env.bin")
+    tag = f"{isolation.current().namespace}/cli-output:{uuid.uuid4().hex[:8]}"
+    out = tmp_path_factory.mktemp("out") / "steps.json"
+    label = isolation.current().label
+    try:
+        assert main(["build", str(busybox_context), "-t", tag, "-q", "--build-arg", "PAYLOAD", "--label", label,
+                     "--format", "json", "-o", str(out)]) == 0
+        captured = capsys.readouterr()
+        assert captured.out == "" and f"wrote {out}" in captured.err
+        steps = json.loads(out.read_text())
+        assert any("COPY" in str(s["instruction"]) for s in steps)
+        assert main(["layers", tag, "--format", "json"]) == 0
+        assert 1_200_000 in [layer["size_bytes"] for layer in json.loads(capsys.readouterr().out)]
+
+        monkeypatch.setenv("PAYLOAD", "not-in-the-context.bin")
+        assert main(["build", str(busybox_context), "-t", tag, "-q", "--build-arg", "PAYLOAD",
+                     "--label", label]) == 3
+        assert "error:" in capsys.readouterr().err
+        assert main(["build", str(busybox_context / "nope"), "-q"]) == 2
+    finally:
+        if engine.image_exists(tag):
+            engine.remove_image(tag, force=True)
+

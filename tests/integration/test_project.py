@@ -137,7 +137,7 @@ def test_compare_two_dockerfiles_and_two_images(flask_app, built):
 
 def test_report_project_is_offline_html_with_its_charts(flask_app, built, chromium, tmp_path, capsys):
     assert main(["report", "--project", str(flask_app), "-o", str(tmp_path)]) == 0
-    assert "report:" in capsys.readouterr().out
+    assert "wrote the report:" in capsys.readouterr().err  # status on stderr, as every command
     html_path = tmp_path / "myapp.html"
     check = report.check_html(html_path)
     # build timeline, layer chart, treemap, waste, rebuild chart, base chart, base trade-offs

@@ -14,6 +14,8 @@ from dockopt import proc, report
 from tests.conftest import REPO
 
 
+@pytest.mark.browser
+@pytest.mark.executes_notebook("notebooks/00_quickstart.ipynb")  # nbval need not run it again
 def test_quickstart_report_draws_both_images_layer_charts_offline(docker_engine, tmp_path):
     if proc.which("chromium") is None:
         if os.environ.get("CI") == "true":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from dockopt import engine, experiments, plots
 from dockopt.registry import Registry
 
@@ -35,10 +33,24 @@ def test_transfer_of_the_monorepo_services(docker_engine, registry):
     assert len(fig.data) >= 5
 
 
-@pytest.mark.prunes_build_cache
-def test_ci_cold_runner(docker_engine, registry):
-    """The one test that prunes the engine's build cache (twice: before each cold build)."""
+def test_ci_cold_runner(docker_engine, registry, monkeypatch):
+    """A fresh runner measured without pruning the engine's build cache: only records it made itself go."""
+    before = {r.id for r in engine.build_cache_records()}
+    asked: list[set[str] | None] = []
+    real_prune = engine.prune_build_cache
+
+    def spy(*, confirm=False, ids=None):
+        asked.append(None if ids is None else set(ids))
+        return real_prune(confirm=confirm, ids=ids)
+
+    monkeypatch.setattr(engine, "prune_build_cache", spy)
     runs = experiments.ci_cold_runner("go-api", registry=registry, progress=False)
+    # never the whole cache, never a record that was there before; on a shared engine other builds'
+    # records come and go meanwhile (their own prunes, the engine's GC), so those are not counted here
+    assert asked and None not in asked
+    pruned = set().union(*asked)
+    assert pruned and not pruned & before
+    assert len(pruned) <= 30, "the measurement's own RUN results and what stacks on them, not every new record"
     by = runs.set_index("scenario")
     assert list(by.index) == list(experiments.COLD_RUNNER_SCENARIOS)
     cold = by.loc["no cache"]

@@ -499,7 +499,7 @@ def test_inventory_and_cyclonedx(payloads):
                    ("golang-stdlib", "stdlib", "1.22.1")}
     assert "pkg:maven/com.example/demo-lib@4.2.0" in set(inv["purl"])
     doc = json.loads(sbom.cyclonedx_json(inv, image_name="payloads"))
-    assert doc["specVersion"] == "1.5" and doc["bomFormat"] == "CycloneDX"
+    assert doc["specVersion"] == "1.6" and doc["bomFormat"] == "CycloneDX"
     assert len(doc["components"]) == len(inv)
     assert doc["metadata"]["component"]["name"] == "payloads"
 

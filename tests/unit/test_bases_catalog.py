@@ -173,8 +173,19 @@ def test_sha512_check_needs_the_checksum_file(tmp_path):
         standins.verify_sha512(f)
 
 
+def test_the_offline_bases_folder_is_a_setting_with_a_default_on_any_machine(tmp_path, monkeypatch):
+    monkeypatch.delenv("DOCKOPT_OFFLINE_BASES", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert standins.offline_bases_dir() == tmp_path / "data" / "dockopt" / "offline-bases"
+    with pytest.raises(BaseUnavailable) as err:
+        standins.verify_sha512(standins.offline_bases_dir() / standins.ALPINE_TARBALL)
+    assert "DOCKOPT_OFFLINE_BASES" in err.value.hint and "alpinelinux/docker-alpine" in err.value.hint
+    monkeypatch.setenv("DOCKOPT_OFFLINE_BASES", str(tmp_path / "mine"))
+    assert standins.offline_bases_dir() == tmp_path / "mine"
+
+
 def test_shipped_alpine_tarball_verifies():
-    tarball = standins.OFFLINE_BASES / standins.ALPINE_TARBALL
+    tarball = standins.offline_bases_dir() / standins.ALPINE_TARBALL
     if not tarball.exists():
         pytest.skip(f"{tarball} is not on this machine")
     assert len(standins.verify_sha512(tarball)) == 128

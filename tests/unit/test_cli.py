@@ -1,4 +1,5 @@
-"""The CLI prints DockoptErrors as one clear message with a hint and exit code 2, never a traceback."""
+"""The CLI prints DockoptErrors as one clear message with a hint, never a traceback; exit codes by meaning:
+0 ok, 1 checks failed, 2 usage, 3 could not run."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,9 +20,18 @@ def test_missing_context_is_a_clear_error(tmp_path, capsys):
     assert err.startswith("error: build context") and "hint:" in err and "Traceback" not in err
 
 
-def test_malformed_build_arg_is_named(tmp_path, capsys):
-    assert main(["build", str(tmp_path), "--build-arg", "NOVALUE"]) == 2
-    assert "build-arg 'NOVALUE' is not KEY=VALUE" in capsys.readouterr().err
+def test_malformed_label_is_named(tmp_path, capsys):
+    assert main(["build", str(tmp_path), "--label", "NOVALUE"]) == 2
+    assert "label 'NOVALUE' is not KEY=VALUE" in capsys.readouterr().err
+
+
+def test_a_bare_build_arg_takes_its_value_from_the_environment_as_docker_does(monkeypatch):
+    from dockopt.cli._common import build_args
+
+    monkeypatch.setenv("DOCKOPT_TEST_VERSION", "1.2.3")
+    monkeypatch.delenv("DOCKOPT_TEST_UNSET", raising=False)
+    assert build_args(["DOCKOPT_TEST_VERSION", "DOCKOPT_TEST_UNSET", "A=b=c"]) == {
+        "DOCKOPT_TEST_VERSION": "1.2.3", "A": "b=c"}  # unset in the environment: not passed, as docker does
 
 
 def test_lint_reports_hadolint_findings_and_fails_on_errors(tmp_path, capsys):
@@ -51,7 +62,7 @@ def test_usage_errors_exit_2(argv):
 def test_unreachable_engine_says_how_to_start_one(tmp_path):
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
     done = subprocess.run([sys.executable, "-m", "dockopt.cli", "engine"], capture_output=True, text=True, env=env)
-    assert done.returncode == 2
+    assert done.returncode == 3  # could not run: not a usage error
     assert "no Docker Engine answers" in done.stderr and "make engine" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -191,12 +202,81 @@ def test_build_samples_tells_its_progress_through_a_callback():
 
 
 def test_report_renders_the_course_too_and_whatever_prunes_last(tmp_path, monkeypatch):
-    from dockopt.cli.report import _default_notebooks
+    from dockopt.cli.report import _notebooks
 
     (tmp_path / "notebooks" / "guide").mkdir(parents=True)
     meta = {"a_ship": {"dockopt": {"prunes_build_cache": True}}, "b_stack": {}, "guide/01_intro": {}}
     for name, metadata in meta.items():
         (tmp_path / "notebooks" / f"{name}.ipynb").write_text(json.dumps({"cells": [], "metadata": metadata}))
     monkeypatch.chdir(tmp_path)
-    assert _default_notebooks() == ["notebooks/b_stack.ipynb", "notebooks/guide/01_intro.ipynb",
-                                    "notebooks/a_ship.ipynb"]
+    assert _notebooks(["notebooks"]) == ["notebooks/b_stack.ipynb", "notebooks/guide/01_intro.ipynb",
+                                         "notebooks/a_ship.ipynb"]
+    assert _notebooks(["notebooks/b_stack.ipynb"]) == ["notebooks/b_stack.ipynb"]
+
+
+def test_report_without_arguments_renders_the_installed_course_whatever_the_current_folder(tmp_path, monkeypatch):
+    from dockopt import content
+    from dockopt.cli.report import _notebooks
+
+    monkeypatch.chdir(tmp_path)  # no notebooks/ here
+    found = [Path(p) for p in _notebooks([])]
+    assert found and all(p.is_relative_to(content.notebooks_dir()) for p in found)
+    assert {p.parent.name for p in found} == {"notebooks", "guide"}
+
+
+# --- conventions: exit codes, --format and -o, stderr for status, -v ---------------------------------
+
+
+def test_one_mapping_of_errors_to_exit_codes():
+    from dockopt import errors
+    from dockopt.cli import EXIT_CHECKS_FAILED, EXIT_COULD_NOT_RUN, EXIT_USAGE, exit_code
+
+    assert exit_code(errors.CheckFailed("efficiency")) == EXIT_CHECKS_FAILED == 1
+    assert exit_code(errors.DockerfileNotFound("x")) == exit_code(errors.BadReference("x")) == EXIT_USAGE == 2
+    assert exit_code(errors.EngineUnavailable("x")) == exit_code(errors.ToolMissing("x")) == EXIT_COULD_NOT_RUN == 3
+    assert exit_code(errors.BuildFailed("step failed")) == 3 and exit_code(errors.RegistryAuthError("x")) == 2
+
+
+def test_format_json_is_json_and_o_writes_the_report_not_the_status(tmp_path, capsys):
+    df = tmp_path / "Dockerfile"
+    df.write_text("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\n")
+    assert main(["lint", str(df), "--format", "json"]) == 0
+    as_format = json.loads(capsys.readouterr().out)
+    assert main(["lint", str(df), "--json"]) == 0  # --json kept: the same as --format json
+    assert json.loads(capsys.readouterr().out) == as_format and {r["rule"] for r in as_format} >= {"DL3008"}
+    out = tmp_path / "findings.json"
+    assert main(["lint", str(df), "--format", "json", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"wrote {out}" in captured.err
+    assert json.loads(out.read_text()) == as_format
+
+
+def test_table_commands_take_format_and_o(tmp_path, capsys):
+    out = tmp_path / "samples.json"
+    assert main(["samples", "list", "--format", "json", "-o", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    assert {r["name"] for r in json.loads(out.read_text())} >= {"node-express"}
+    assert main(["samples", "list", "--format", "table"]) == 0
+    assert "node-express" in capsys.readouterr().out
+
+
+def test_lint_json_file_still_works_with_a_deprecation_note(tmp_path, capsys):
+    df = tmp_path / "Dockerfile"
+    df.write_text("FROM alpine:3.20\nCMD [\"sh\"]\n")
+    out = tmp_path / "f.json"
+    with pytest.warns(DeprecationWarning, match="--format json -o FILE"):
+        assert main(["lint", str(df), "--json-file", str(out)]) == 0
+    assert isinstance(json.loads(out.read_text()), list) and "deprecated" in capsys.readouterr().err
+
+
+def test_verbose_wires_logging_before_or_after_the_command(capsys):
+    import logging
+
+    assert main(["-v", "samples", "list", "--json"]) == 0
+    assert logging.getLogger("dockopt").level == logging.INFO
+    assert main(["samples", "list", "--json", "-vv"]) == 0
+    assert logging.getLogger("dockopt").level == logging.DEBUG
+    assert main(["exercise", "list", "-v"]) == 0  # a command's own subcommands take it too
+    assert logging.getLogger("dockopt").level == logging.INFO
+    main(["samples", "list", "--json"])
+    assert logging.getLogger("dockopt").level == logging.WARNING

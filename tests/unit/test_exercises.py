@@ -58,14 +58,16 @@ def test_each_exercise_has_a_task_a_starter_and_a_solution(ex):
     # health is graded everywhere: a starter must be a working app (tests/integration checks it does)
     assert any(c.kind == "health" for c in ex.criteria)
     for c in ex.criteria:
-        if c.kind == "rebuild_steps":
+        if c.kind in ("rebuild_steps", "reused_after_edit"):
             assert (ex.starter / c.edit).is_file() and (ex.solution / c.edit).is_file()
 
 
 def test_the_set_covers_the_issue_criteria():
     kinds = {c.kind for e in ALL for c in e.criteria}
     assert {"size", "compressed_size", "rebuild_steps", "non_root", "health", "no_secrets", "no_compiler",
-            "files_absent", "files_present", "no_shell", "layers", "healthcheck"} <= kinds
+            "files_absent", "no_shell", "layers", "healthcheck"} <= kinds
+    # what the exercises are for, tried on the running image, not only read off its files
+    assert {"ca_bundle", "detects_failure", "reused_after_edit"} <= kinds
 
 
 @pytest.mark.parametrize("asked", ["01-dockerignore", "01", "1", "dockerignore", "exercises/01-dockerignore/"])
@@ -126,6 +128,12 @@ def test_a_minimal_spec_gets_its_defaults(tmp_path):
     (('title = "t"', 'title = "t"\ncolour = "red"'), "field colour: unknown field"),
     (('kind = "size"\nmax_bytes = 1_000', 'kind = "files_absent"'), "criteria[0].paths: a list of absolute paths"),
     (('kind = "size"\nmax_bytes = 1_000', 'kind = "rebuild_steps"\nmax_steps = 1'), "criteria[0].edit: missing"),
+    (('kind = "size"\nmax_bytes = 1_000', 'kind = "reused_after_edit"\nedit = "src/app.js"'),
+     "criteria[0].paths: a list of absolute paths"),
+    (('kind = "size"\nmax_bytes = 1_000', 'kind = "reused_after_edit"\npaths = ["/app/node_modules"]'),
+     "criteria[0].edit: missing"),
+    (('kind = "size"\nmax_bytes = 1_000', 'kind = "size"\nmax_bytes = 1_000\nedit = "src/app.js"'),
+     "criteria[0].edit: does not apply to kind 'size'"),
     (('kind = "size"\nmax_bytes = 1_000', 'kind = "non_root"\nany_layer = true'),
      "criteria[0].any_layer: applies to files_absent only"),
     (('[[criteria]]', 'x = [\n[[criteria]]'), "not valid TOML"),
@@ -285,6 +293,58 @@ def test_rebuild_steps_count_what_was_not_cached():
     assert grade.measure_rebuild(criterion("rebuild_steps", threshold=3.0, edit="x"), steps).passed
 
 
+REBUILT = table([
+    (0, "/usr/local/bin/node", "file", True),
+    (1, "/app/node_modules", "dir", True), (1, "/app/node_modules/express/index.js", "file", True),
+    (2, "/app/src", "dir", True), (2, "/app/src/app.js", "file", True),
+])
+
+
+def _rebuilt_image(monkeypatch, layers: tuple[str, ...], app_js: bytes) -> None:
+    """``engine`` answering for the rebuilt image: its layer digests, and app.js as ``copy_from_image`` reads it."""
+    import io
+    import tarfile
+    from types import SimpleNamespace
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        info = tarfile.TarInfo("app.js")
+        info.size = len(app_js)
+        tar.addfile(info, io.BytesIO(app_js))
+    monkeypatch.setattr(grade.engine, "inspect_image", lambda ref: SimpleNamespace(layers=layers))
+    monkeypatch.setattr(grade.engine, "copy_from_image", lambda ref, path: out.getvalue())
+
+
+@pytest.mark.parametrize("after, app_js, passed, shown", [
+    (("l0", "l1", "l2-new"), b"x\n// MARK\n", True, "reused"),      # the solution: only the sources' layer is new
+    (("l0", "l1-new"), b"x\n// MARK\n", False, "1 layer rebuilt"),  # one RUN copying the sources, installing
+    (("l0", "l1", "l2"), b"x\n", False, "edit not shipped"),         # nothing rerun: the edit is not in the image
+])
+def test_reused_after_edit_compares_layer_digests_and_reads_the_edit_back(monkeypatch, after, app_js, passed, shown):
+    from dockopt.checks.facts import ImageFacts
+    from dockopt.checks.packs import exercise as pack
+
+    _rebuilt_image(monkeypatch, after, app_js)
+    probe = grade.reuse_probe(REBUILT, ("l0", "l1", "l2"), "img-edited", ("/app/node_modules",), "src/app.js", "MARK")
+    assert probe.shown == shown
+    c = criterion("reused_after_edit", id="deps", paths=("/app/node_modules",), edit="src/app.js")
+    out = pack.measure(c, ImageFacts(image="img", probes={"deps": probe}))
+    assert (out.passed, out.message) == (passed, shown)
+    assert grade.sc.limit_text(c) == "reused, edit shipped"
+
+
+def test_reused_after_edit_without_the_paths_or_the_rebuild_does_not_pass(monkeypatch):
+    from dockopt.checks.facts import ImageFacts
+    from dockopt.checks.packs import exercise as pack
+
+    _rebuilt_image(monkeypatch, ("l0",), b"")
+    probe = grade.reuse_probe(REBUILT, ("l0", "l1", "l2"), "img-edited", ("/opt/deps",), "src/app.js", "MARK")
+    assert (probe.shown, probe.noticed) == ("not in the image", False)
+    c = criterion("reused_after_edit", id="deps", paths=("/app/node_modules",), edit="src/app.js")
+    out = pack.measure(c, ImageFacts(image="img", probes={"deps": "the rebuild after editing src/app.js failed"}))
+    assert (out.passed, out.message) == (False, "not measured")
+
+
 # --- scorecards recorded from real checks ----------------------------------------------------------------
 
 
@@ -337,6 +397,7 @@ def test_the_rebuild_detail_names_the_steps_that_ran_again():
 # --- the class scoreboard -----------------------------------------------------------------------------------
 
 
+@pytest.mark.browser  # check_html opens the page in chromium
 def test_the_scoreboard_is_one_offline_page_with_a_row_per_learner(tmp_path):
     from dockopt.report.check import check_html
 

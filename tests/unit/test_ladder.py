@@ -86,3 +86,29 @@ def test_every_sample_dockerfile_gets_a_row_and_a_multi_service_sample_one_per_s
     assert ("java", "spring-boot", None) in _jobs(samples.load("java"))
     mono = _jobs(samples.load("monorepo"))
     assert {("monorepo api", "naive", "api"), ("monorepo api", "optimised", "api")} <= set(mono)
+
+
+def test_dev_dependency_routes_each_change_one_install_line():
+    """Every route replaces the naive install line and nothing else, and the naive route is the file as it is."""
+    from dockopt.experiments import DEV_DEPENDENCY_ROUTES
+
+    assert next(iter(DEV_DEPENDENCY_ROUTES.values()))[0] == "RUN npm install"
+    assert all("npm install" in lines for lines, _ in DEV_DEPENDENCY_ROUTES.values())
+
+
+def test_dev_dependency_routes_refuse_a_dockerfile_without_npm_install():
+    from dockopt.errors import SampleError
+    from dockopt.experiments import dev_dependency_routes
+
+    with pytest.raises(SampleError, match="no `RUN npm install` line"):
+        dev_dependency_routes("python-fastapi", "naive")
+
+
+def test_the_script_only_pair_differs_in_its_stages_only():
+    """Both variants ship the same script at the same path, as the same user: only the second stage differs."""
+    from dockopt.experiments.multistage import _SCRIPT_DOCKERFILES
+
+    single, multi = (_SCRIPT_DOCKERFILES[v].format(base="alpine:3.20") for v in ("single-stage", "multi-stage"))
+    assert single.count("FROM ") == 1 and multi.count("FROM ") == 2
+    for text in (single, multi):
+        assert "/usr/local/bin/job.sh" in text and text.endswith('USER 65532:65532\nCMD ["job.sh"]\n')

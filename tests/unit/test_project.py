@@ -286,3 +286,188 @@ def test_compressed_layer_sizes_are_each_layer_gzipped_in_manifest_order():
     # gzip.compress writes a header with a timestamp and no name, as zlib's gzip wrapper does: same length
     assert measured.compressed_bytes == tuple(len(gzip.compress(raw, GZIP_LEVEL, mtime=0)) for raw in layers)
     assert 0 < measured.ratio < 1 and measured.total_bytes == sum(measured.compressed_bytes)
+
+
+# --- detection that explains itself: shapes found in public Dockerfiles (benchmarks/dockerfile_corpus.py) -----
+
+
+def test_expose_with_variables_prefers_the_service_port_over_a_debugger(tmp_path):
+    root = write(tmp_path / "api", {"server.js": "require('http').createServer().listen(process.env.PORT)\n",
+                                    "package.json": "{}\n", "Dockerfile": (
+        "FROM node:22-slim\nARG PORT=80\nWORKDIR /code\nCOPY package.json .\nRUN npm install\nCOPY . .\n"
+        "EXPOSE $PORT 9229 9230\nCMD [\"node\", \"server.js\"]\n")})
+    p = project(root)
+    assert p.port == 80 and p.origin("port").confidence == "high"
+    assert "EXPOSE 80" in p.origin("port").detail and "9229" in p.origin("port").detail
+    # a debugger's port alone is a guess, and says so
+    (root / "Dockerfile").write_text("FROM eclipse-temurin:21-jre\nCOPY app.jar /app.jar\nEXPOSE 5005\n"
+                                     "CMD [\"java\", \"-jar\", \"/app.jar\"]\n")
+    (root / "app.jar").write_bytes(b"PK")
+    guessed = project(root)
+    assert guessed.port == 5005 and guessed.origin("port").confidence == "low"
+    assert "low confidence" in guessed.origin("port").described
+
+
+def test_docker_init_style_bind_mounts_deliver_the_manifest_and_sources(tmp_path):
+    root = write(tmp_path / "svc", {
+        "requirements.txt": "fastapi==0.115.0\n", "app/main.py": "@app.get('/healthz')\ndef ok(): ...\n",
+        "docs/requirements.txt": "mkdocs\n", "Dockerfile": (
+            "# syntax=docker/dockerfile:1\nARG PYTHON_VERSION=3.12\nFROM python:${PYTHON_VERSION}-slim AS base\n"
+            "WORKDIR /app\n"
+            "RUN --mount=type=cache,target=/root/.cache/pip \\\n"
+            "    --mount=type=bind,source=requirements.txt,target=requirements.txt \\\n"
+            "    python -m pip install -r requirements.txt\n"
+            "RUN --mount=type=bind,source=app,target=/src/app cp -r /src/app /app\n"
+            "EXPOSE 8000\nCMD [\"uvicorn\", \"app.main:app\"]\n")})
+    p = project(root)
+    assert p.stack == "python" and p.relative(p.dependency_file) == "requirements.txt"
+    assert "mounted by" in p.origin("dependency_file").detail
+    assert p.relative(p.touch) == "app/main.py" and "mounted by" in p.origin("touch").detail
+    assert p.health_path == "/healthz"
+
+
+def test_the_manifest_nearest_the_context_root_wins(tmp_path):
+    root = write(tmp_path / "shop", {
+        "services/web/package.json": "{}\n", "package.json": "{}\n", "index.js": "1\n",
+        "Dockerfile": "FROM node:22\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n"})
+    p = project(root)
+    assert p.relative(p.dependency_file) == "package.json"
+
+
+@pytest.mark.parametrize("files,expected", [
+    ({"logo.svg": "<svg/>", "server.py": "x = 1\n"}, "server.py"),
+    ({"api_pb2.py": "x = 1\n", "api_pb2_grpc.py": "x = 1\n", "email_server.py": "x = 1\n"}, "email_server.py"),
+    ({"static/app.min.js": "x", "static/app.js": "x", "main.py": "x = 1\n"}, "main.py"),
+    ({"karma.conf.js": "x", "src/main.ts": "x", "package.json": "{}"}, "src/main.ts"),
+])
+def test_the_source_file_is_a_real_one_never_a_picture_or_a_generated_file(tmp_path, files, expected):
+    root = write(tmp_path / "app", {**files, "Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n"
+                                                           "CMD [\"python\", \"/app/email_server.py\"]\n"})
+    p = project(root)
+    assert p.relative(p.touch) == expected
+
+
+def test_the_file_cmd_names_is_the_one_to_edit(tmp_path):
+    root = write(tmp_path / "mail", {"logger.py": "x = 1\n", "email_server.py": "x = 1\n",
+                                     "requirements.txt": "grpcio\n", "Dockerfile": (
+        "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+        "ENTRYPOINT [\"python\", \"email_server.py\"]\n")})
+    assert project(root).relative(project(root).touch) == "email_server.py"
+
+
+def test_a_folder_holding_only_a_dockerfile_says_why_for_each_value(tmp_path):
+    root = write(tmp_path / "tool", {"Dockerfile": "FROM alpine:3.20\nRUN apk add --no-cache curl\n"
+                                                   "ENTRYPOINT [\"curl\"]\n"})
+    p = project(root)
+    assert (p.stack, p.port, p.health_path, p.touch, p.dependency_file) == (None, None, None, None, None)
+    assert "reads nothing from the context" in p.origin("touch").detail
+    assert "copies no dependency manifest" in p.origin("dependency_file").detail
+
+
+@pytest.mark.parametrize("base,stack", [
+    ("python", "python"), ("docker.io/library/python:3.12-slim", "python"), ("cgr.dev/chainguard/node:latest", "node"),
+    ("golang@sha256:" + "a" * 64, "go"), ("mcr.microsoft.com/dotnet/sdk:8.0", "dotnet"),
+    ("gcr.io/distroless/java21-debian12:nonroot", "java"), ("public.ecr.aws/docker/library/node:22", "node"),
+    ("alpine:3.20", None), ("${BASE}", "python"),
+])
+def test_the_stack_from_bases_however_they_are_written(tmp_path, base, stack):
+    root = write(tmp_path / "b", {"Dockerfile": f"ARG BASE=python:3.12\nFROM {base}\nRUN true\n"})
+    p = project(root)
+    assert p.stack == stack
+    if stack is not None:
+        assert p.origin("stack").confidence == "medium"
+
+
+@pytest.mark.parametrize("source,route", [
+    ("@GetMapping(\"/actuator/health\")", "/actuator/health"),
+    ("router.get('/api/health', ok)", "/api/health"),
+    ("r.HandleFunc(\"/livez\", live)\nr.HandleFunc(\"/readyz\", ready)", "/livez"),
+    ("app.get(`/ping`, pong)", "/ping"),
+])
+def test_health_routes_of_the_shapes_real_services_use(tmp_path, source, route):
+    root = write(tmp_path / "h", {"main.go": source + "\n", "Dockerfile": "FROM golang:1.23\nCOPY . .\n"})
+    assert project(root).health_path == route
+
+
+def test_spring_boot_actuator_gives_its_health_path(tmp_path):
+    root = write(tmp_path / "spring", {
+        "pom.xml": "<project><dependency><artifactId>spring-boot-starter-actuator</artifactId></dependency>"
+                   "</project>\n",
+        "src/main/java/App.java": "class App {}\n",
+        "Dockerfile": "FROM maven:3.9-eclipse-temurin-21\nCOPY pom.xml .\nCOPY src src\nRUN mvn package\n"})
+    p = project(root)
+    assert p.health_path == "/actuator/health" and p.origin("health_path").confidence == "medium"
+
+
+def test_init_writes_a_low_confidence_value_commented_out(tmp_path):
+    root = write(tmp_path / "web", {"site.conf": "server {}\n", "Dockerfile": (
+        "FROM nginx:1.27\nCOPY site.conf /etc/nginx/conf.d/default.conf\nEXPOSE 80\n")})
+    p, text = init(root)
+    # read back: the commented guess is not a value of the manifest; it is detected again, and still a guess
+    assert p.origin("touch").source == "detected" and p.origin("touch").confidence == "low"
+    assert p.port == 80 and p.origin("port").source == "manifest"
+    assert '# touch = "site.conf"  # detected: low confidence: not a source file' in text
+    assert 'port = 80  # detected' in text
+
+
+@pytest.mark.parametrize("files,dockerfile,stack,dep,touch", [
+    ({"Cargo.toml": "[package]\n", "Cargo.lock": "", "src/main.rs": "fn main() {}\n"},
+     "FROM rust:1.82-slim\nWORKDIR /app\nRUN --mount=type=bind,source=src,target=src "
+     "--mount=type=bind,source=Cargo.toml,target=Cargo.toml --mount=type=bind,source=Cargo.lock,target=Cargo.lock "
+     "cargo build --locked --release\n", "rust", "Cargo.toml", "src/main.rs"),
+    ({"Gemfile": "source 'https://rubygems.org'\n", "app.rb": "puts 1\n"},
+     "FROM ruby:3.3\nCOPY Gemfile ./\nRUN bundle install\nCOPY . .\n", "ruby", "Gemfile", "app.rb"),
+    ({"composer.json": "{}\n", "public/index.php": "<?php\n"},
+     "FROM php:8.3-fpm\nCOPY composer.json ./\nCOPY . /var/www\n", "php", "composer.json", "public/index.php"),
+])
+def test_other_languages_get_a_manifest_and_a_real_source_file(tmp_path, files, dockerfile, stack, dep, touch):
+    p = project(write(tmp_path / stack, {**files, "Dockerfile": dockerfile}))
+    assert (p.stack, p.relative(p.dependency_file), p.relative(p.touch)) == (stack, dep, touch)
+    assert p.origin("touch").confidence == "high"
+
+
+def test_the_manifest_of_the_stages_the_image_is_built_from_wins_a_tie(tmp_path):
+    root = write(tmp_path / "todo", {"client/package.json": "{}\n", "client/src/App.js": "1\n",
+                                     "backend/package.json": "{}\n", "backend/src/index.js": "1\n", "Dockerfile": (
+        "FROM node:22 AS client\nWORKDIR /c\nCOPY client/package.json ./\nRUN npm i\nCOPY client/src ./src\n"
+        "RUN npm run build\nFROM node:22\nWORKDIR /app\nCOPY backend/package.json ./\nRUN npm i\n"
+        "COPY backend/src ./src\nCOPY --from=client /c/dist ./static\nCMD [\"node\", \"src/index.js\"]\n")})
+    p = project(root)
+    assert p.relative(p.dependency_file) == "backend/package.json"
+    assert p.relative(p.touch) == "backend/src/index.js"
+
+
+@pytest.mark.parametrize("final,arg,confidence", [
+    ("FROM ${RUNTIME}", "RUNTIME", "high"), ("FROM runtime-${RUNTIME}", "RUNTIME", "high"),
+    ("FROM golang:${GO_VERSION}-alpine", "GO_VERSION", "medium"),
+    ("FROM runtime-slim${DEBUG:+-debug}", "DEBUG", "low"),
+    ("FROM runtime-${TARGETARCH}", None, "high"),   # BuildKit sets it: nothing a base comparison can vary
+])
+def test_the_runtime_base_arg_and_how_sure_it_is(tmp_path, final, arg, confidence):
+    root = write(tmp_path / "b", {"Dockerfile": (
+        "ARG RUNTIME=runtime-slim\nARG GO_VERSION=1.23\nARG DEBUG\nFROM debian:bookworm-slim AS runtime-slim\n"
+        "FROM debian:bookworm-slim AS runtime-slim-debug\nFROM debian:bookworm-slim AS runtime-amd64\n"
+        "FROM debian:bookworm-slim AS runtime-arm64\n" + final + "\n")})
+    p = project(root)
+    assert p.base_arg == arg
+    if arg is not None:
+        assert p.origin("base_arg").confidence == confidence
+
+
+def test_a_copy_source_from_a_base_image_variable_is_not_guessed(tmp_path):
+    # $APP_SRC comes from the base image's ENV, which the parser cannot see: the word keeps its `$`
+    root = write(tmp_path / "onb", {"main.py": "x = 1\n", "tools/gen.py": "x = 1\n", "Dockerfile": (
+        "FROM python:3.12-slim\nCOPY tools/ /tools/\nCOPY $APP_SRC/ /app/\n")})
+    p = project(root)
+    copy = p.parsed().final.instructions[2]
+    assert copy.values == ("$APP_SRC/", "/app/") and copy.unmatched == {"APP_SRC"}
+    # read as "/" (the whole context) it would pick main.py from a line that may copy something else
+    assert p.relative(p.touch) == "tools/gen.py"
+
+
+def test_a_spring_class_mapping_prefixes_its_routes(tmp_path):
+    controller = ('package x;\n@RestController\n@RequestMapping("/utility/")\npublic class Util {\n'
+                  '  @RequestMapping(value="/healthcheck/", method = RequestMethod.GET)\n  public String ok() {}\n}\n')
+    root = write(tmp_path / "spring", {"pom.xml": "<project/>\n", "src/main/java/x/Util.java": controller,
+                                       "Dockerfile": "FROM maven:3.9\nCOPY pom.xml .\nCOPY src src\n"})
+    assert project(root).health_path == "/utility/healthcheck"

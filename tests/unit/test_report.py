@@ -152,6 +152,11 @@ def test_headline_says_the_change_in_human_units():
         report.headline("x", 1, 2, unit="metres")
 
 
+def test_a_change_past_100x_says_its_factor_not_100_percent():
+    assert report.Headline("x", 1_090_000_000, 42_500).figures == "1.09 GB → 42.5 kB, 25,647× smaller"
+    assert report.Headline("x", 1.0, 250.0, unit="seconds").figures.endswith("250× slower")
+
+
 def test_notebooks_record_headline_and_conclusion_for_the_index(tmp_path):
     nb = write_notebook(tmp_path / "00_story.ipynb", "# Markdown cell stand-in", STORY_CELL,
                         parameters="sample_name = 'node-express'")

@@ -102,4 +102,5 @@ def test_init_command_on_a_folder_without_a_dockerfile(tmp_path, capsys):
     assert main(["init", str(tmp_path), "--stdout"]) == 0
     assert "port = 8000" in capsys.readouterr().out and not (tmp_path / "dockopt.toml").exists()
     assert main(["init", str(tmp_path)]) == 0
-    assert "wrote" in capsys.readouterr().out and (tmp_path / "dockopt.toml").is_file()
+    captured = capsys.readouterr()  # "wrote ..." is status (stderr); the settings are the output (stdout)
+    assert "wrote" in captured.err and "wrote" not in captured.out and (tmp_path / "dockopt.toml").is_file()

@@ -5,6 +5,7 @@ docker-registry 2.8 on 127.0.0.1:5000)."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from dockopt import plots
 from dockopt.experiments import COLD_RUNNER_SCENARIOS, pushed_name
@@ -48,3 +49,47 @@ def test_cold_runner_chart_shows_skipped_scenarios_with_their_reason():
     assert list(measured.x) == ["no cache", "cache_from (inline cache)"]
     assert "6 ran, 1 cached" in measured.text[0]
     assert any("no cache export" in a.text.replace("<br>", " ") for a in fig.layout.annotations)
+
+
+# --- a shared engine's build cache is pruned only when asked, never in classroom mode -------------------------
+
+
+def test_pruning_the_whole_build_cache_needs_asking(monkeypatch):
+    from dockopt import engine
+    from dockopt.errors import PruneRefused
+
+    def no_engine(*a, **kw):
+        raise AssertionError("refused before the engine is asked anything")
+
+    monkeypatch.setattr(engine, "api", no_engine)
+    monkeypatch.delenv("DOCKOPT_CLASSROOM", raising=False)
+    with pytest.raises(PruneRefused, match="without being asked") as refused:
+        engine.prune_build_cache()
+    assert "prune_before_pull=True" in str(refused.value)  # the hint names the flags that ask for it
+    assert engine.prune_build_cache(ids=()) == 0  # nothing of its own to prune: nothing asked of the engine
+
+
+@pytest.mark.parametrize("value", ["1", "true", "yes"])
+def test_classroom_mode_refuses_every_prune(monkeypatch, value):
+    from dockopt import engine, settings
+    from dockopt.errors import PruneRefused
+
+    monkeypatch.setattr(engine, "api", lambda: pytest.fail("refused before the engine is asked anything"))
+    monkeypatch.setenv(settings.CLASSROOM, value)
+    assert settings.classroom()
+    for kwargs in ({"confirm": True}, {"ids": ["abc"]}):
+        with pytest.raises(PruneRefused, match="DOCKOPT_CLASSROOM=1"):
+            engine.prune_build_cache(**kwargs)
+
+
+def test_the_cold_runner_gives_every_run_step_a_cache_key_of_its_own(tmp_path):
+    from dockopt.experiments.shipping import RUNNER_ARG, _own_steps
+
+    df = tmp_path / "Dockerfile"
+    df.write_text("ARG RUNTIME=scratch\nFROM golang:1.23 AS build\nRUN go build\n"
+                  "from scratch AS runtime-scratch\nFROM runtime-${RUNTIME}\nCOPY --from=build /out /out\n")
+    _own_steps(df)
+    lines = df.read_text().splitlines()
+    froms = [i for i, line in enumerate(lines) if line.lower().startswith("from ")]
+    assert len(froms) == 3 and all(lines[i + 1] == f"ARG {RUNNER_ARG}" for i in froms)
+    assert lines[0] == "ARG RUNTIME=scratch"  # the global ARG before the first FROM is left alone

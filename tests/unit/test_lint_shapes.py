@@ -1,0 +1,175 @@
+"""Lint a team would keep on: shapes of Dockerfiles (written here, after public ones) where lint cried wolf
+or lost a check. No engine: the base images' Env comes from the usual names (``base_env.USUAL``)."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree
+
+import pytest
+
+from dockopt import insight
+from dockopt.cli import main
+from dockopt.insight import base_env
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_lookup(monkeypatch):
+    monkeypatch.setattr(base_env, "_engine_answers", False)
+
+
+def _lint(tmp_path, text: str, name: str = "Dockerfile", **files: str):
+    for rel, body in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body)
+    df = tmp_path / name
+    df.write_text(text)
+    return insight.lint_files([df])
+
+
+HEREDOC_THEN_COMMENT = """FROM alpine:3.20
+RUN <<EOF
+apk add --no-cache curl
+EOF
+# serve
+CMD ["sh"]
+"""
+
+
+def test_hadolint_unable_to_parse_a_valid_file_is_a_note_not_an_error(tmp_path, capsys):
+    table = _lint(tmp_path, HEREDOC_THEN_COMMENT)
+    assert "DL1000" not in set(table["rule"]) and not (table["severity"] == "error").any()
+    assert any("hadolint could not parse" in n for n in table.attrs["notes"])
+    assert "healthcheck" in set(table["rule"])  # dockopt's own rules still ran
+    assert main(["lint", str(tmp_path / "Dockerfile")]) == 0
+    captured = capsys.readouterr()
+    assert "note:" in captured.err and "hadolint could not parse" in captured.err
+    assert "DL1000" not in captured.out
+
+
+def test_a_file_buildkit_refuses_is_still_an_error(tmp_path):
+    table = _lint(tmp_path, "FROM scratch\nRUNN x\n")
+    assert {"DL1000", "invalid-dockerfile"} <= set(table["rule"])
+    assert "unknown instruction: RUNN" in set(table["message"])
+
+
+def test_static_lint_keeps_the_cache_codes_only_measure_would_cover(tmp_path):
+    table = _lint(tmp_path, "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-"
+                            "recommends curl=7.88.1-10\nRUN pip install flask==3.0.0\nUSER 1000\n")
+    assert {"DL3009", "DL3042"} <= set(table["rule"])  # package-caches needs an image: it did not run
+
+
+def test_covered_codes_follow_the_rules_that_ran():
+    from dockopt.insight.measure import covered_codes
+
+    assert covered_codes(["unpinned-base"]) == {"DL3006", "DL3007"}
+    assert {"DL3009", "DL3042"} <= covered_codes(["unpinned-base", "package-caches"])
+
+
+def test_a_folder_holding_only_the_dockerfile_needs_no_dockerignore(tmp_path):
+    table = _lint(tmp_path, "FROM alpine:3.20\nCOPY . /app\nUSER 1000\n")
+    assert "dockerignore" not in set(table["rule"])
+
+
+def test_dockerignore_costs_what_the_build_does_not_read(tmp_path):
+    big = "x" * (2 << 20)
+    table = _lint(tmp_path, "FROM alpine:3.20\nCOPY app.sh /app/\nUSER 1000\n",
+                  **{"app.sh": "echo hi\n", "data/dump.sql": big})
+    row = table[table["rule"] == "dockerignore"].iloc[0]
+    assert row["cost_bytes"] == len(big) and "no COPY, ADD or bind mount reads" in row["message"]
+
+
+def test_dockerignore_counts_nothing_a_bind_mount_reads_as_unread(tmp_path):
+    table = _lint(tmp_path, "FROM alpine:3.20\nRUN --mount=type=bind,target=/src cp -r /src /app\nUSER 1000\n",
+                  **{"data/dump.sql": "x" * (2 << 20)})
+    assert "dockerignore" not in set(table["rule"])
+
+
+def test_envrc_is_not_an_env_file_but_env_is(tmp_path):
+    envrc = _lint(tmp_path, "FROM alpine:3.20\nCOPY . /app\nUSER 1000\n", **{".envrc": "use nix\n"})
+    assert "dockerignore" not in set(envrc["rule"])
+    (tmp_path / ".env").write_text("TOKEN=x\n")
+    table = insight.lint_files([tmp_path / "Dockerfile"])
+    assert "an .env file" in table[table["rule"] == "dockerignore"].iloc[0]["message"]
+
+
+@pytest.mark.parametrize("line", ["WORKDIR $HOME/app", "ENV PATH=$JAVA_HOME/bin:$PATH",
+                                  "LABEL node=${NODE_VERSION}", "ENV GOBIN=$GOPATH/bin",
+                                  "LABEL literal=\\$NOT_EXPANDED", "LABEL quoted='$NOT_EXPANDED'",
+                                  "WORKDIR ${APP_DIR:-/app}"])
+def test_undefined_var_knows_base_image_variables_escapes_and_defaults(tmp_path, line):
+    table = _lint(tmp_path, f"FROM eclipse-temurin:21-jre\n{line}\nUSER 1000\n")
+    assert "undefined-var" not in set(table["rule"]), line
+
+
+def test_undefined_var_still_finds_a_typo(tmp_path):
+    table = _lint(tmp_path, "FROM node:24\nARG APP_PORT=3000\nEXPOSE $APP_PROT\n")
+    assert set(table[table["rule"] == "undefined-var"]["message"]) == {
+        "$APP_PROT is used but never defined in this stage"}
+
+
+def test_undefined_var_reads_the_base_config_env_when_the_engine_has_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(base_env, "_engine_answers", True)
+    monkeypatch.setattr(base_env, "_engine_env", lambda ref: frozenset({"APP_HOME"}) if ref == "corp/base:1" else None)
+    table = _lint(tmp_path, "FROM corp/base:1\nWORKDIR $APP_HOME\n\nFROM alpine:3.20\nWORKDIR $APP_HOME\n")
+    assert list(table[table["rule"] == "undefined-var"]["line"]) == [5]
+
+
+def test_dl3025_on_healthcheck_is_not_named_json_args_recommended(tmp_path):
+    table = _lint(tmp_path, "FROM alpine:3.20\nHEALTHCHECK CMD wget -q -O- localhost\nCMD sh -c serve\n")
+    dl3025 = table[table["rule"] == "DL3025"]
+    labels = {int(line): check for line, check in zip(dl3025["line"], dl3025["build_check"])}
+    assert labels[3] == "JSONArgsRecommended"
+    assert 2 not in labels or not isinstance(labels[2], str)
+
+
+def test_many_files_lint_independently_and_every_path_says_what_it_is(tmp_path, capsys):
+    good = tmp_path / "good" / "Dockerfile"
+    good.parent.mkdir()
+    good.write_text("FROM alpine\nCOPY . /app\n")
+    invalid = tmp_path / "Dockerfile.invalid"
+    invalid.write_text("RUN echo before from\n")
+    binary = tmp_path / "image.tar"
+    binary.write_bytes(b"\0\1\2" * 100)
+    readme = tmp_path / "README.md"
+    readme.write_text("hello there\n")
+    empty_dir = tmp_path / "empty"
+    empty_dir.mkdir()
+    targets = [good.parent, invalid, binary, readme, empty_dir, tmp_path / "missing"]
+    table = insight.lint_files(targets)
+    said = {str(f): m for f, m in zip(table["file"], table["message"]) if str(f) != str(good)}
+    assert "unpinned-base" in set(table[table["file"] == str(good)]["rule"])  # the valid one's findings
+    assert "RUN before the first FROM" in said[str(invalid)]
+    assert "binary file" in said[str(binary)] and "not a Dockerfile" in said[str(readme)]
+    assert said[str(empty_dir)] == "a folder without a Dockerfile"
+    assert said[str(tmp_path / "missing")] == "no such file or folder"
+    assert main(["lint", *map(str, targets), "--format", "json"]) == 1  # checks failed, not usage
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["rule"] for r in rows} >= {"unpinned-base", "invalid-dockerfile", "not-a-dockerfile"}
+
+
+def test_nothing_lintable_is_a_usage_error(tmp_path, capsys):
+    assert main(["lint", str(tmp_path / "missing"), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no such file or folder" in err and "a folder without a Dockerfile" in err
+
+
+def test_sarif_and_junit_carry_the_same_findings(tmp_path, capsys):
+    df = tmp_path / "Dockerfile"
+    df.write_text(HEREDOC_THEN_COMMENT)
+    assert main(["lint", str(df), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert main(["lint", str(df), "--format", "sarif"]) == 0
+    sarif = json.loads(capsys.readouterr().out)
+    run = sarif["runs"][0]
+    assert sarif["version"] == "2.1.0" and len(run["results"]) == len(rows) > 0
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == str(df)
+    assert "hadolint could not parse" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    assert main(["lint", str(df), "--format", "junit"]) == 0
+    suite = ElementTree.fromstring(capsys.readouterr().out)
+    assert suite.tag == "testsuite" and int(suite.get("tests")) == len(rows) and suite.get("failures") == "0"
+
+
+def test_measure_on_a_missing_path_says_it_is_a_path(tmp_path, capsys):
+    assert main(["lint", "--measure", str(tmp_path / "no" / "such")]) == 2
+    assert "no such file or folder (a path, so not an image reference)" in capsys.readouterr().err
