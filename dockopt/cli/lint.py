@@ -10,43 +10,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._common import add_build_arg_option, build_args, print_json, print_table
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+from ._common import add_build_arg_option, build_args, print_json, print_table, records
 
 FORMATS = ("table", "json", "sarif", "junit")
 
 
-def _show(df: pd.DataFrame) -> pd.DataFrame:
-    """The findings with one human ``cost`` column (bytes, seconds, or "static")."""
-    import pandas as pd
-
+def _show(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings with one human ``cost`` column (bytes, seconds, or "static") and ``check``."""
     from ..units import human_bytes, human_seconds
 
-    def cost(b: Any, s: Any, measured: bool) -> str:
+    def cost(row: dict[str, Any]) -> str:
         parts = []
-        if not pd.isna(b) and int(b):
-            parts.append(human_bytes(int(b)))
-        if not pd.isna(s) and float(s):
-            parts.append(human_seconds(float(s)))
-        return ", ".join(parts) or ("-" if measured else "static")
+        if row["cost_bytes"]:
+            parts.append(human_bytes(int(row["cost_bytes"])))
+        if row["cost_s"]:
+            parts.append(human_seconds(float(row["cost_s"])))
+        return ", ".join(parts) or ("-" if row["measured"] else "static")
 
-    out = df.copy()
-    out["cost"] = [cost(b, s, m) for b, s, m in zip(out["cost_bytes"], out["cost_s"], out["measured"])]
-    out["line"] = out["line"].astype(object).where(out["line"].notna(), "")
-    out["check"] = out["build_check"].fillna("")
-    return out
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-            for row in df.astype(object).where(df.notna(), None).to_dict(orient="records")]
+    return [{**row, "cost": cost(row), "line": "" if row["line"] is None else row["line"],
+             "check": row["build_check"] or ""} for row in rows]
 
 
 def _deprecated(flag: str, instead: str) -> None:
@@ -66,49 +52,53 @@ def run(args: argparse.Namespace) -> int:
 
         m = measure(args.targets[0], dockerfile=args.file, target=args.target, build_args=build_args(args.build_arg),
                     edit=not args.no_edit, progress=not args.quiet and fmt == "table")
-        df = m.findings
+        rows = records(m.findings)  # NA -> None
         notes = list(m.notes)
-        print(f"{m.image}: {len(df)} finding(s), most costly first"
+        print(f"{m.image}: {len(rows)} finding(s), most costly first"
               + (f"; source edit measured on {m.edited_file}" if m.edited_file else ""), file=sys.stderr)
     else:
-        from ..insight import lint_files
+        from ..insight.findings import records as finding_records
+        from ..insight.measure import lint_findings
 
-        df = lint_files(args.targets, dockerfile=args.file)
-        notes = list(df.attrs.get("notes") or [])
-        if len(df) and (df["rule"] == "not-a-dockerfile").all() and df["file"].nunique() == len(args.targets):
+        found, notes = lint_findings(args.targets, dockerfile=args.file)
+        rows = finding_records(found)
+        if rows and all(r["rule"] == "not-a-dockerfile" for r in rows) \
+                and len({r["file"] for r in rows}) == len(args.targets):
             # nothing given was a Dockerfile: a usage error, said per path
-            for r in df.itertuples(index=False):
-                print(f"error: {r.file}: {r.message}", file=sys.stderr)
+            for r in rows:
+                print(f"error: {r['file']}: {r['message']}", file=sys.stderr)
             raise DockoptError("nothing to lint: no path given is a Dockerfile",
                                hint="dockopt lint Dockerfile [more Dockerfiles or project folders]")
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    failed = bool((df["severity"] == "error").any())
+    failed = any(r["severity"] == "error" for r in rows)
     if args.json_file:
         _deprecated("--json-file FILE", "--format json -o FILE")
         with open(args.json_file, "w", encoding="utf-8") as f:
-            json.dump(_records(df), f, indent=2, default=str)
+            json.dump(rows, f, indent=2, default=str)
     if fmt == "json":
-        print_json(_records(df))
+        print_json(rows)
     elif fmt == "sarif":
         from ..insight.formats import sarif_json
         from . import version
 
-        print(sarif_json(df, notes=notes, version=version()))
+        print(sarif_json(rows, notes=notes, version=version()))
     elif fmt == "junit":
         from ..insight.formats import junit_xml
 
-        print(junit_xml(df, files=[] if args.measure else [str(t) for t in args.targets], notes=notes), end="")
+        print(junit_xml(rows, files=[] if args.measure else [str(t) for t in args.targets], notes=notes), end="")
     else:
-        shown = _show(df)
-        columns = ["cost", "rule", "severity", "file", "line", "message"] + (["check"] if shown["check"].any() else [])
+        shown = _show(rows)
+        columns = ["cost", "rule", "severity", "file", "line", "message"] + (["check"] if any(r["check"] for r in shown)
+                                                                              else [])
         if args.measure:
             columns.remove("file")
         print_table(shown, columns)
-        if getattr(args, "verbose", 0) and len(df):
+        if getattr(args, "verbose", 0) and rows:
             print()
-            for r in df.itertuples(index=False):
-                print(f"- {r.rule} (line {r.line}): {r.message}\n    fix: {r.fix}\n    evidence: {r.evidence}")
+            for r in rows:
+                print(f"- {r['rule']} (line {r['line']}): {r['message']}\n    fix: {r['fix']}\n"
+                      f"    evidence: {r['evidence']}")
     return 1 if failed else 0
 
 

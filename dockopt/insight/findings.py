@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from ..analysis_report import AnalysisReport
     from ..build import BuildResult
     from ..dockerfile import Dockerfile, Instruction
@@ -137,22 +137,35 @@ def honour_check_directives(findings: Iterable[Finding]) -> list[Finding]:
     return out
 
 
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """``findings`` most costly first: bytes in the image, then seconds of rebuild, then severity; findings
+    without a measured cost last; then by file and line. Docker build checks a Dockerfile turns off with
+    ``# check=skip=...`` are left out (``honour_check_directives``). Plain Python: ``dockopt lint`` prints
+    these without loading pandas."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+
+    def key(f: Finding) -> tuple[int, float, int, bool, str, int]:
+        return (-(f.cost_bytes if f.cost_bytes is not None else -1), -(f.cost_s if f.cost_s is not None else -1.0),
+                rank.get(f.severity, len(SEVERITIES)), f.file is None, str(f.file or ""), f.line or 0)
+
+    return sorted(honour_check_directives(findings), key=key)
+
+
+def records(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    """One dict per finding (``FINDING_COLUMNS``), in the order given."""
+    return [{c: getattr(f, c) for c in FINDING_COLUMNS} for f in findings]
+
+
 def frame(findings: Iterable[Finding]) -> pd.DataFrame:
-    """Each row is one finding (``FINDING_COLUMNS``), most costly first: bytes in the image, then seconds of
-    rebuild, then severity; findings without a measured cost last. Docker build checks a Dockerfile turns
-    off with ``# check=skip=...`` are left out (``honour_check_directives``)."""
-    rows = [f.__dict__ for f in honour_check_directives(findings)]
-    out = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    """Each row is one finding (``FINDING_COLUMNS``), in the order ``ordered`` gives (most costly first)."""
+    import pandas as pd
+
+    out = pd.DataFrame(records(ordered(findings)), columns=FINDING_COLUMNS)
     out["line"] = out["line"].astype("Int64")
     out["cost_bytes"] = out["cost_bytes"].astype("Int64")
     out["cost_s"] = out["cost_s"].astype("float64")
     out["measured"] = out["measured"].astype(bool)
-    order = out.assign(_b=out["cost_bytes"].fillna(-1), _s=out["cost_s"].fillna(-1),
-                       _sev=out["severity"].map({s: i for i, s in enumerate(SEVERITIES)}).fillna(len(SEVERITIES)),
-                       _line=out["line"].fillna(0))
-    order = order.sort_values(["_b", "_s", "_sev", "file", "_line"], ascending=[False, False, True, True, True],
-                              kind="stable")
-    return out.loc[order.index].reset_index(drop=True)
+    return out
 
 
 def run_rules(subject: Subject, rules: Sequence[Rule]) -> list[Finding]:
@@ -165,6 +178,8 @@ def run_rules(subject: Subject, rules: Sequence[Rule]) -> list[Finding]:
 
 def rules_frame(rules: Sequence[Rule]) -> pd.DataFrame:
     """Each row is one rule: ``rule``, ``title``, ``measures``, ``severity``, ``build_check``, ``needs``."""
+    import pandas as pd
+
     return pd.DataFrame([{"rule": r.id, "title": r.title, "measures": r.measures, "severity": r.severity,
                           "build_check": r.build_check, "needs": r.needs} for r in rules])
 

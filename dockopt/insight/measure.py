@@ -17,18 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from .. import dockerfile as dockerfile_mod
 from .. import lint, naming
 from ..errors import DockoptError
 from ..units import human_bytes
-from .findings import Finding, Subject, frame, run_rules
+from .findings import Finding, Subject, frame, ordered, run_rules
 from .rules import RULES
 
 if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future
+
+    import pandas as pd
+
     from ..analysis_report import AnalysisReport
     from ..build import BuildResult
+    from ..dockerfile import Dockerfile
     from ..experiments.rebuild import RebuildExplanation
 
 log = logging.getLogger(__name__)
@@ -62,41 +65,45 @@ def covered_codes(ran: Iterable[str]) -> set[str]:
 
 
 def hadolint_findings(path: str | os.PathLike[str], *, covered: Iterable[str] = (),
-                      notes: list[str] | None = None) -> list[Finding]:
-    """hadolint's findings in the findings' columns (static), without the codes in ``covered``.
+                      notes: list[str] | None = None,
+                      rows: Sequence[Mapping[str, Any]] | None = None,
+                      parsed: Dockerfile | None = None) -> list[Finding]:
+    """hadolint's findings in the findings' columns (static), without the codes in ``covered``; ``rows``
+    are hadolint's rows for ``path`` when it already ran (``lint.hadolint_rows_many``), ``parsed`` the file
+    as BuildKit read it, when the caller has it.
 
     When hadolint cannot run, or cannot parse a file BuildKit reads (a heredoc followed by a comment, say),
     that is a note about the tool, appended to ``notes``: not a finding about the file.
     """
     skip = set(covered)
     notes = notes if notes is not None else []
-    parsed = None
-    with contextlib.suppress(DockoptError):
-        parsed = dockerfile_mod.parse(path)
+    if parsed is None:
+        with contextlib.suppress(DockoptError):
+            parsed = dockerfile_mod.parse(path)
     buildkit_reads = parsed is not None and not _unknown_instructions(parsed)
-    try:
-        table = lint.hadolint(path)
-    except DockoptError as exc:  # not installed, or it crashed: the file was not checked by it
-        notes.append(f"{path}: hadolint did not run ({exc}); dockopt's own rules ran")
-        return []
+    if rows is None:
+        try:
+            rows = lint.hadolint_rows(path)
+        except DockoptError as exc:  # not installed, or it crashed: the file was not checked by it
+            notes.append(f"{path}: hadolint did not run ({exc}); dockopt's own rules ran")
+            return []
     out = []
-    row: Any
-    for row in table.itertuples(index=False):
-        if row.code in skip:
+    for row in rows:
+        code, line = str(row["code"]), (None if row["line"] is None else int(row["line"]))
+        if code in skip:
             continue
-        if row.code == _HADOLINT_PARSE_ERROR and buildkit_reads:
-            where = f"line {int(row.line)}: " if pd.notna(row.line) else ""
+        if code == _HADOLINT_PARSE_ERROR and buildkit_reads:
+            where = f"line {line}: " if line is not None else ""
             notes.append(f"{path}: hadolint could not parse this file, which BuildKit reads ({where}"
-                         f"{str(row.message).splitlines()[0]}); hadolint's checks were skipped, dockopt's own ran")
+                         f"{str(row['message']).splitlines()[0]}); hadolint's checks were skipped, dockopt's own ran")
             continue
-        ins = parsed.instruction_at(int(row.line)) if parsed is not None and pd.notna(row.line) else None
-        build_check = lint.BUILD_CHECKS.get(str(row.code))
-        if row.code == "DL3025" and ins is not None and ins.keyword not in ("CMD", "ENTRYPOINT"):
+        ins = parsed.instruction_at(line) if parsed is not None and line is not None else None
+        build_check = lint.BUILD_CHECKS.get(code)
+        if code == "DL3025" and ins is not None and ins.keyword not in ("CMD", "ENTRYPOINT"):
             build_check = None  # Docker's JSONArgsRecommended covers CMD and ENTRYPOINT only, not HEALTHCHECK
-        out.append(Finding(rule=str(row.code), severity=str(row.level), file=str(path),
-                           line=None if pd.isna(row.line) else int(row.line),
-                           instruction=ins.original if ins is not None else None, message=str(row.message),
-                           fix=f"see https://github.com/hadolint/hadolint/wiki/{row.code}",
+        out.append(Finding(rule=code, severity=str(row["level"]), file=str(path), line=line,
+                           instruction=ins.original if ins is not None else None, message=str(row["message"]),
+                           fix=f"see https://github.com/hadolint/hadolint/wiki/{code}",
                            evidence="static: hadolint reads the text", build_check=build_check,
                            source="hadolint"))
     return out
@@ -140,19 +147,36 @@ def _looks_like_dockerfile(path: Path) -> bool:
 
 def lint_files(dockerfiles: Sequence[str | os.PathLike[str]], *, hadolint: bool = True,
                dockerfile: str = "Dockerfile") -> pd.DataFrame:
-    """Each row is one static finding in one of ``dockerfiles`` (dockopt's text rules, then hadolint's);
-    nothing is built or read but the files and their folders (the build context).
+    """Each row is one static finding in one of ``dockerfiles`` (``lint_findings`` as a table, most costly
+    first); the notes about the tools are in ``.attrs["notes"]``."""
+    findings, notes = lint_findings(dockerfiles, hadolint=hadolint, dockerfile=dockerfile)
+    out = frame(findings)
+    out.attrs["notes"] = notes
+    return out
+
+
+def lint_findings(dockerfiles: Sequence[str | os.PathLike[str]], *, hadolint: bool = True,
+                  dockerfile: str = "Dockerfile") -> tuple[list[Finding], list[str]]:
+    """The static findings in ``dockerfiles`` (dockopt's text rules, then hadolint's); nothing is built or
+    read but the files and their folders (the build context).
 
     Each path is linted on its own: a folder stands for its ``dockerfile``; a path that is not a Dockerfile
     BuildKit reads (missing, a folder without one, binary, empty, a parse error) gives one ``error`` row
     saying what it is (rule ``not-a-dockerfile`` or ``invalid-dockerfile``) and the others are still linted.
-    Notes about the tools (hadolint could not parse a valid file) are in ``.attrs["notes"]``.
+    Returns the findings (``findings.ordered``) and the notes about the tools (hadolint could not parse a
+    valid file). Plain Python, no pandas: ``dockopt lint`` prints them straight.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     findings: list[Finding] = []
     notes: list[str] = []
     static_rules = [r for r in RULES if r.needs != "image"]
-    for target in dockerfiles:
-        path, problem = _resolve_target(target, dockerfile)
+    resolved = [(target, *_resolve_target(target, dockerfile)) for target in dockerfiles]
+    lintable = list(dict.fromkeys(str(path) for _, path, problem in resolved if path is not None and problem is None))
+    # hadolint runs once for every file, in its own process, while dockopt's rules run here
+    pool = ThreadPoolExecutor(max_workers=1) if hadolint and lintable else None
+    batch = pool.submit(lint.hadolint_rows_many, lintable) if pool is not None else None
+    for target, path, problem in resolved:
         log.info("lint %s: %s", target, problem.message if problem else f"Dockerfile {path}")
         if problem is not None or path is None:
             findings.extend([problem] if problem else [])
@@ -176,11 +200,21 @@ def lint_files(dockerfiles: Sequence[str | os.PathLike[str]], *, hadolint: bool 
         subject = Subject(dockerfile=parsed, context=str(path.resolve().parent))
         ran = [r for r in static_rules if r.applies(subject)]
         findings.extend(run_rules(subject, ran))
-        if hadolint:
-            findings.extend(hadolint_findings(path, covered=covered_codes(r.id for r in ran), notes=notes))
-    out = frame(findings)
-    out.attrs["notes"] = notes
-    return out
+        if batch is not None:
+            findings.extend(hadolint_findings(path, covered=covered_codes(r.id for r in ran), notes=notes,
+                                              rows=_batch_rows(batch, str(path)), parsed=parsed))
+    if pool is not None:
+        pool.shutdown()
+    return ordered(findings), notes
+
+
+def _batch_rows(batch: Future[dict[str, list[dict[str, Any]]]], path: str) -> list[dict[str, Any]] | None:
+    """hadolint's rows for ``path`` from the one run over every file; None when that run failed (each file
+    is then run on its own, so one file hadolint chokes on does not lose the others' checks)."""
+    try:
+        return batch.result().get(path, [])
+    except DockoptError:
+        return None
 
 
 def _pick_edit(result: BuildResult) -> str | None:

@@ -9,6 +9,8 @@ static finding and says so.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import posixpath
 import re
 from collections.abc import Iterable
@@ -213,15 +215,44 @@ def _read_by_build(reads: list[Instruction], rel: str) -> bool:
     return False
 
 
+def _context_too_small_to_matter(ctx: Path, dockerfile_name: str) -> bool:
+    """True when everything in ``ctx`` is under the unread-bytes allowance and nothing in it is junk: no
+    .dockerignore could then change the answer (the build sends a subset of it), so the matcher is not run.
+    Stops at the first junk file or once the allowance is passed; a symlinked folder is left to the matcher."""
+    own = {dockerfile_name, ".dockerignore", dockerfile_name + ".dockerignore"}
+    total = 0
+    for top, dirs, files in os.walk(ctx):
+        rel_top = os.path.relpath(top, ctx)
+        for d in dirs:
+            if os.path.islink(os.path.join(top, d)):
+                return False
+        for name in files:
+            rel = name if rel_top == "." else f"{rel_top}/{name}"
+            if rel in own:
+                continue
+            if _junk_kind(rel):
+                return False
+            with contextlib.suppress(OSError):
+                total += os.stat(os.path.join(top, name)).st_size
+            if total >= _UNREAD_CONTEXT_MIN_BYTES:
+                return False
+        if any(_junk_kind(f"{d}/x" if rel_top == "." else f"{rel_top}/{d}/x") for d in dirs):
+            return False
+    return True
+
+
 def _dockerignore(s: Subject) -> list[Finding]:
     """Fires only where sending the context costs something: files the build never reads (beyond a small
     allowance) or files no image should get (.git, node_modules, .env, logs), read or not."""
     ctx = _context_dir(s)
     if ctx is None or s.dockerfile is None:
         return []
-    import docker.utils
-
     dockerfile = Path(str(s.dockerfile.path))
+    if _context_too_small_to_matter(ctx, dockerfile.name):
+        return []
+    import docker.utils  # its matcher, and the docker SDK it loads, only where the answer can be a finding
+
+
     ignore_file = next((p for p in (Path(str(dockerfile) + ".dockerignore"), ctx / ".dockerignore")
                         if p.is_file()), None)
     patterns = []
@@ -673,15 +704,22 @@ def _undefined_var(s: Subject) -> list[Finding]:
     assert s.dockerfile is not None
     out = []
     defined_by_stage: dict[int, set[str]] = {}
+    root_base: dict[int, str] = {}  # the image at the root of each stage's FROM chain
     for st in s.dockerfile.stages:
         if st.base_stage is not None:
             defined = set(defined_by_stage.get(st.base_stage, set()))
+            root_base[st.index] = root_base.get(st.base_stage, "")
         else:
-            defined = set(defined_by_base(st.base))
+            defined = set(defined_by_base(st.base, ask_engine=False))
+            root_base[st.index] = st.base
         defined |= _PLATFORM_ARGS
+        asked = False  # the engine is asked for the base's Env only when a name is missing (it costs ~0.3 s)
         for ins in st.instructions[1:]:
             if ins.keyword not in _NO_EXPANSION:
                 for name in dict.fromkeys(_used_vars(" ".join(ins.args))):
+                    if name not in defined and not asked:
+                        defined |= defined_by_base(root_base[st.index])
+                        asked = True
                     if name not in defined:
                         out.append(UNDEFINED.finding(s, f"${name} is used but never defined in this stage",
                                                      f"declare it (ARG {name} or ENV {name}=...) before this line",
