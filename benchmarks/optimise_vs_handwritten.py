@@ -22,11 +22,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from dockopt import naming, samples
-from dockopt.build import build
-from dockopt.engine import remove_image
-from dockopt.optimise import optimise
-from dockopt.project import edit_file, project
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import record  # noqa: E402
+
+from dockopt import naming, samples  # noqa: E402
+from dockopt.build import build  # noqa: E402
+from dockopt.engine import remove_image  # noqa: E402
+from dockopt.optimise import optimise  # noqa: E402
+from dockopt.project import edit_file, project  # noqa: E402
 
 SKIPPED = {"dotnet-webapi": "needs registry access for mcr.microsoft.com/dotnet/sdk (the suite skips its builds)",
            "monorepo": "three services in one Dockerfile: optimise works on one service (--target) at a time"}
@@ -60,9 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, help="also write the table as CSV here")
     args = parser.parse_args(argv)
     rows = []
+    skipped = []
+    begun = time.monotonic()
     for name in args.samples or samples.names():
         if name in SKIPPED:
             print(f"{name}: skipped - {SKIPPED[name]}")
+            skipped.append(f"{name}: skipped - {SKIPPED[name]}")
             continue
         started = time.monotonic()
         hand_bytes, hand_rebuild = handwritten(name)
@@ -92,6 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.csv, index=False)
     ok = bool(table["healthy"].all() and table["size_ok"].all() and table["rebuild_ok"].all())
+    missed = [r["sample"] for r in rows if not (r["healthy"] and r["size_ok"] and r["rebuild_ok"])]
+    record.write("optimise_vs_handwritten", rows,
+                 columns=["sample", "healthy", "naive_bytes", "proposal_bytes", "handwritten_bytes", "size_ratio",
+                          "proposal_rebuild_s", "handwritten_rebuild_s", "rebuild_ratio", "runtime_base", "user",
+                          "wall_s"],
+                 notes=[*skipped, f"goals: size ratio <= 1.10, rebuild no slower (within {REBUILD_SLACK_S:.0f} s): "
+                        + ("met by every sample" if ok else "missed by " + ", ".join(missed)),
+                        f"measured in {time.monotonic() - begun:.0f} s"])
     return 0 if ok else 1
 
 
