@@ -106,9 +106,27 @@ def _broad(ins: Instruction, s: Subject) -> bool:
     return False
 
 
+# project files that name a .NET project's packages (cartservice.csproj, the solution)
+_MANIFEST_SUFFIXES = (".csproj", ".fsproj", ".vbproj", ".sln")
+_MORE_MANIFESTS = ("uv.lock", "composer.lock", "bun.lockb", "settings.gradle", "settings.gradle.kts", "mix.exs",
+                   "mix.lock", "Directory.Packages.props", "packages.lock.json")
+
+# RUN steps whose work an edit to a source file need not redo: installing or fetching dependencies (or
+# building with a tool that fetches them first). A compile of the sources alone (`cc hello.c`) is not one.
+_DEPENDENCY_STEP = re.compile(
+    r"\b(?:npm\s+(?:install|ci|i)\b|yarn\s+install\b|yarn\s*(?:$|&&|;)|pnpm\s+(?:install|i)\b|bun\s+install\b"
+    r"|pip3?\s+install\b|-m\s+pip\s+install\b|poetry\s+install\b|uv\s+(?:sync|pip\s+install)\b"
+    r"|pipenv\s+install\b|go\s+(?:mod\s+download|build|install|get)\b|mvnw?\b|gradlew?\b"
+    r"|dotnet\s+(?:restore|build|publish)\b|bundle\s+install\b|gem\s+install\b|composer\s+install\b"
+    r"|cargo\s+(?:build|fetch|install)\b|mix\s+deps\.get\b|apt-get\s+(?:-\S+\s+)*install\b|apt\s+install\b"
+    r"|apk\s+(?:--\S+\s+)*add\b|(?:yum|dnf|microdnf)\s+(?:-\S+\s+)*install\b)")
+
+
 def _copies_manifest(ins: Instruction) -> bool:
-    return (ins.keyword in ("COPY", "ADD") and ins.flag("from") is None
-            and any(posixpath.basename(a.rstrip("/")) in _MANIFESTS for a in ins.args[:-1]))
+    if ins.keyword not in ("COPY", "ADD") or ins.flag("from") is not None:
+        return False
+    names = [posixpath.basename(a.rstrip("/")) for a in ins.args[:-1]]
+    return any(n in _MANIFESTS or n in _MORE_MANIFESTS or n.endswith(_MANIFEST_SUFFIXES) for n in names)
 
 
 def _broad_copy(s: Subject) -> list[Finding]:
@@ -125,16 +143,24 @@ def _broad_copy(s: Subject) -> list[Finding]:
                 continue
             if any(_copies_manifest(i) for i in earlier + list(body[:k])):
                 continue
-            later_runs = [i for i in body[k + 1:] if i.keyword == "RUN"]
-            if not later_runs:
+            runs = [i for i in body[k + 1:] if i.keyword == "RUN"]
+            installs = [i for i in runs if _DEPENDENCY_STEP.search(" ".join(i.args))]
+            if not runs:
                 continue
-            message = (f"`{ins.original}` copies the whole context before `{later_runs[0].original[:60]}`: any "
-                       "edit to any file re-runs it and every step after it")
-            fix = ("copy the dependency manifests first (e.g. package.json and the lockfile), install, then copy "
-                   "the sources; keep the install step above the source COPY")
+            if installs:
+                message = (f"`{ins.original}` copies the whole context before `{installs[0].original[:60]}`: any "
+                           "edit to any file re-runs it and every step after it")
+                fix = ("copy the dependency manifests first (e.g. package.json and the lockfile), install, then "
+                       "copy the sources; keep the install step above the source COPY")
+                severity = BROAD_COPY.severity
+            else:  # the steps after it build the sources: only edits to files they do not read are wasted
+                message = (f"`{ins.original}` copies the whole context before `{runs[0].original[:60]}`: an edit "
+                           "to any file, not only the ones it reads, re-runs it")
+                fix = "copy only what the step reads (e.g. `COPY src/ ./src/`), or keep the rest out with .dockerignore"
+                severity = "info"
             e = s.edit
             if e is None:
-                out.append(BROAD_COPY.finding(s, message, fix, ins=ins, evidence=STATIC_NOTE(s)))
+                out.append(BROAD_COPY.finding(s, message, fix, ins=ins, evidence=STATIC_NOTE(s), severity=severity))
                 continue
             rerun = e.steps[(~e.steps["cached"]) & (e.steps["line"] >= ins.line_start)
                             & (e.steps["line"] <= body[-1].line_end)]
@@ -144,7 +170,7 @@ def _broad_copy(s: Subject) -> list[Finding]:
                      for r in rows]
             evidence = (f"rebuilt after a one-line edit of {s.edited_file}: {e.summary()} Re-ran: {_list(names)}")
             out.append(BROAD_COPY.finding(s, message, fix, ins=ins, cost_s=round(seconds, 2), evidence=evidence,
-                                          measured=True))
+                                          measured=True, severity=severity))
     return out
 
 
@@ -543,24 +569,69 @@ CACHES = Rule("package-caches", "package-manager caches left behind",
 # --- 8. HEALTHCHECK missing, or one the runtime cannot run ---------------------------------------------
 
 
+# Images whose containers serve (a HEALTHCHECK can tell a hung one from a healthy one), by base image name
+# or by the program the container runs; a command-line tool's image (nmap, ghostscript) has nothing to probe.
+_SERVER_BASES = frozenset({"nginx", "nginx-unprivileged", "httpd", "caddy", "traefik", "haproxy", "envoy", "tomcat",
+                           "jetty", "redis", "postgres", "mysql", "mariadb", "mongo", "memcached", "rabbitmq",
+                           "elasticsearch", "wordpress", "ghost", "nextcloud"})
+_SERVER_PROGRAMS = frozenset({"nginx", "httpd", "apache2", "apache2-foreground", "caddy", "traefik", "haproxy",
+                              "envoy", "gunicorn", "uvicorn", "hypercorn", "daphne", "waitress-serve", "php-fpm",
+                              "puma", "unicorn", "catalina.sh", "redis-server", "postgres", "mysqld", "mongod",
+                              "memcached", "serve", "http-server"})
+_SERVER_PHRASES = ("npm start", "npm run start", "yarn start", "pnpm start", "flask run", "manage.py runserver",
+                   "artisan serve", "rails server", "rails s ", "spring-boot:run", "-m http.server")
+
+
+def _serves(s: Subject) -> str | None:
+    """Why the image looks like a service (an exposed port, a server base, a server program), or None."""
+    if s.report is not None:
+        config = s.report.contents.image_config
+        ports = sorted(config.get("ExposedPorts") or {})
+        command = " ".join(str(a) for a in (config.get("Entrypoint") or []) + (config.get("Cmd") or []))
+    else:
+        chain = _chain_instructions(s)
+        ports = [a for i in chain if i.keyword == "EXPOSE" for a in i.args]
+        command = " ".join(a for i in chain if i.keyword in ("CMD", "ENTRYPOINT") for a in i.args)
+    if ports:
+        return f"exposes {_list(ports, 3)}"
+    if s.dockerfile is not None:
+        root = s.dockerfile.chain(s.target)[0].base
+        name = root.split("@")[0].rsplit("/", 1)[-1].split(":")[0].lower()
+        tag = root.split("@")[0].rsplit("/", 1)[-1].partition(":")[2].lower()
+        if name in _SERVER_BASES or (name == "php" and ("fpm" in tag or "apache" in tag)):
+            return f"base {root}"
+    words = [w.rsplit("/", 1)[-1] for w in re.split(r"[\s;&|]+", command) if w]
+    program = next((w for w in words if w in _SERVER_PROGRAMS or w.startswith("php-fpm")), None)
+    if program:
+        return f"runs {program}"
+    phrase = next((p for p in _SERVER_PHRASES if p in command + " "), None)
+    return f"runs `{phrase.strip()}`" if phrase else None
+
+
 def _healthcheck(s: Subject) -> list[Finding]:
     ins = _from_line(s)
     if s.report is None:
         assert s.dockerfile is not None
         if any(i.keyword == "HEALTHCHECK" for i in _chain_instructions(s)):
             return []
+        serves = _serves(s)
+        if serves is None:  # a command-line tool: nothing to probe
+            return []
         return [HEALTHCHECK.finding(s, "no HEALTHCHECK: the engine cannot tell a hung service from a healthy one",
                                     "add HEALTHCHECK CMD with a probe the runtime image can execute", ins=ins,
-                                    evidence=STATIC_NOTE(s))]
+                                    evidence=f"{STATIC_NOTE(s)}; a service: {serves}")]
     from ..checks.facts import healthcheck_declared
     from ..surface import resolve
 
     config = s.report.contents.image_config
     test = list((config.get("Healthcheck") or {}).get("Test") or [])
     if not healthcheck_declared(test):
+        serves = _serves(s)
+        if serves is None:
+            return []
         return [HEALTHCHECK.finding(s, "no HEALTHCHECK: the engine cannot tell a hung service from a healthy one",
                                     "add HEALTHCHECK CMD with a probe the runtime image can execute", ins=ins,
-                                    measured=True, evidence="image config: Healthcheck unset")]
+                                    measured=True, evidence=f"image config: Healthcheck unset; a service: {serves}")]
     t = s.report.contents.entries
     from ..image.table import KINDS
 

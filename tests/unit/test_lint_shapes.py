@@ -40,7 +40,7 @@ def test_hadolint_unable_to_parse_a_valid_file_is_a_note_not_an_error(tmp_path, 
     table = _lint(tmp_path, HEREDOC_THEN_COMMENT)
     assert "DL1000" not in set(table["rule"]) and not (table["severity"] == "error").any()
     assert any("hadolint could not parse" in n for n in table.attrs["notes"])
-    assert "healthcheck" in set(table["rule"])  # dockopt's own rules still ran
+    assert "runs-as-root" in set(table["rule"])  # dockopt's own rules still ran
     assert main(["lint", str(tmp_path / "Dockerfile")]) == 0
     captured = capsys.readouterr()
     assert "note:" in captured.err and "hadolint could not parse" in captured.err
@@ -200,3 +200,38 @@ def test_sarif_and_junit_carry_the_same_findings(tmp_path, capsys):
 def test_measure_on_a_missing_path_says_it_is_a_path(tmp_path, capsys):
     assert main(["lint", "--measure", str(tmp_path / "no" / "such")]) == 2
     assert "no such file or folder (a path, so not an image reference)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ('FROM node:20\nCOPY . .\nEXPOSE 3000\nCMD ["node", "server.js"]\n', "exposes 3000"),
+    ("FROM nginx:1.27\nCOPY site /usr/share/nginx/html\n", "base nginx:1.27"),
+    ("FROM python:3.12-slim\nCMD gunicorn app:app -b 0.0.0.0:8000\n", "runs gunicorn"),
+    ('FROM node:20\nCMD ["npm", "start"]\n', "runs `npm start`"),
+])
+def test_healthcheck_fires_on_services_and_says_why(tmp_path, text, why):
+    table = _lint(tmp_path, text)
+    row = table[table["rule"] == "healthcheck"].iloc[0]
+    assert row["evidence"].endswith(f"a service: {why}")
+
+
+def test_a_command_line_tool_needs_no_healthcheck(tmp_path):
+    # jessfraz/dockerfiles' shape: a tool run once per container, nothing listening, nothing to probe
+    table = _lint(tmp_path, 'FROM alpine:3.20\nRUN apk add --no-cache nmap\nENTRYPOINT ["nmap"]\n')
+    assert "healthcheck" not in set(table["rule"])
+
+
+@pytest.mark.parametrize(("text", "severity"), [
+    # microservices-demo's cartservice: the project file is restored first, the publish needs the sources
+    ("FROM mcr.microsoft.com/dotnet/sdk:8.0 AS builder\nWORKDIR /app\nCOPY cartservice.csproj .\n"
+     "RUN dotnet restore cartservice.csproj\nCOPY . .\nRUN dotnet publish cartservice.csproj -o /out\n", None),
+    # distroless' C example: the step after the copy compiles the sources; only edits of other files are waste
+    ("FROM gcc:12 AS build-env\nCOPY . /app\nWORKDIR /app\nRUN cc hello.c -o hello\n", "info"),
+    # awesome-compose's aspnet app: the whole context before a build that restores every package
+    ("FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nCOPY . /src\nWORKDIR /src\nRUN ls\n"
+     "RUN dotnet build app.csproj -o /app/build\n", "warning"),
+    ("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn && yarn build\n", "warning"),
+])
+def test_broad_copy_warns_before_an_install_and_informs_before_a_compile(tmp_path, text, severity):
+    table = _lint(tmp_path, text)
+    found = table[table["rule"] == "broad-context-copy"]
+    assert (found.iloc[0]["severity"] if len(found) else None) == severity
