@@ -9,8 +9,9 @@ from their module on first use, so a command pays only for what it does.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "DIVE_RULES": "ci", "CiResult": "ci", "Rule": "ci", "RuleResult": "ci", "evaluate": "ci", "go_float": "ci",
@@ -27,12 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .metrics import DiveMetrics, dive_metrics
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 def __dir__() -> list[str]:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -32,42 +34,23 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+
+
+def _function_wins(name: str) -> property:
+    """The function ``name`` of submodule ``name``, however the import system set the attribute."""
+    return property(lambda self: getattr(importlib.import_module(f".{name}", __name__), name),
+                    lambda self, value: None)  # the import system binding the submodule: sys.modules keeps it
 
 
 class _Package(types.ModuleType):
     """``insight.measure``, ``insight.stages`` and ``insight.rules`` are both submodules and functions; the
     function wins. Importing a submodule makes Python set the package attribute to the module: these
-    properties keep answering with the function whatever was set (``sys.modules`` keeps the modules)."""
+    properties keep answering with the function whatever was set."""
 
-    @property
-    def rules(self) -> Any:
-        return self.__dict__["rules"]
-
-    @rules.setter
-    def rules(self, value: Any) -> None:
-        pass
-
-    @property
-    def measure(self) -> Any:
-        return importlib.import_module(".measure", __name__).measure
-
-    @measure.setter
-    def measure(self, value: Any) -> None:
-        pass
-
-    @property
-    def stages(self) -> Any:
-        return importlib.import_module(".stages", __name__).stages
-
-    @stages.setter
-    def stages(self, value: Any) -> None:
-        pass
+    measure = _function_wins("measure")
+    stages = _function_wins("stages")
+    rules = property(lambda self: self.__dict__["rules"], lambda self, value: None)  # defined below
 
 
 sys.modules[__name__].__class__ = _Package

@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import os
-import subprocess
 import sys
 import tarfile
 import xml.etree.ElementTree as ET
@@ -675,14 +674,11 @@ def test_opaque_marker_without_its_directory_entry(tmp_path):
 
 def test_the_analyze_command_loads_no_pandas_numpy_plotly_or_docker(tmp_path):
     """`dockopt analyze ARCHIVE` stays light: the column store all the way, no DataFrame."""
+    from tests.light_cli import heavy_imports
+
     out = tmp_path / "dive.json"
-    script = ("import sys\nfrom dockopt.cli import main\n"
-              f"code = main(['analyze', {str(PAYLOADS)!r}, '--json', {str(out)!r}, '--ci', '--ci-config', 'none'])\n"
-              "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'plotly', 'docker', 'requests')"
-              " or m.startswith('pandas.'))\n"
-              "print('HEAVY', heavy, 'CODE', code)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert "HEAVY [] CODE 1" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    heavy, code, printed = heavy_imports(["analyze", str(PAYLOADS), "--json", str(out), "--ci", "--ci-config", "none"])
+    assert (heavy, code) == ([], 1), printed[-3000:]
     assert json.loads(out.read_text()) == _dive("payloads")
 
 

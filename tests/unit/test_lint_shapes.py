@@ -89,21 +89,15 @@ def test_junk_in_a_small_context_still_needs_a_dockerignore(tmp_path):
 def test_static_lint_loads_no_pandas_or_docker_sdk(tmp_path):
     """`dockopt lint Dockerfile` stays light (issue 16: <= 0.3 s over hadolint): every output format is
     drawn from plain rows; the engine is asked for a base's Env only when a name is otherwise undefined."""
-    import subprocess
-    import sys
+    from tests.light_cli import heavy_imports
 
     (tmp_path / "app.py").write_text("print('hi')\n")
     (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nWORKDIR $HOME/app\nCOPY . .\n"
                                          "RUN pip install flask\nCMD [\"python\", \"app.py\"]\n")
     for fmt in ("table", "json", "sarif", "junit"):
-        script = ("import sys\nfrom dockopt.cli import main\n"
-                  f"code = main(['lint', {str(tmp_path)!r}, '--format', {fmt!r}])\n"
-                  "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'numpy', 'docker', "
-                  "'requests'))\n"
-                  "print('HEAVY', heavy, 'CODE', code)\n")
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-        assert "HEAVY [] CODE 0" in done.stdout, (fmt, done.stdout[-2000:], done.stderr[-2000:])
-        assert "runs-as-root" in done.stdout
+        heavy, code, printed = heavy_imports(["lint", str(tmp_path), "--format", fmt])
+        assert (heavy, code) == ([], 0), (fmt, printed[-3000:])
+        assert "runs-as-root" in printed
 
 
 def test_dockerignore_counts_nothing_a_bind_mount_reads_as_unread(tmp_path):
